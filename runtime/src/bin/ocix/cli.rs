@@ -1,0 +1,160 @@
+//! The command line, runc-compatible: global flags and one struct per verb.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ocix",
+    about = "An architecture-aware OCI container runtime",
+    disable_version_flag = true
+)]
+pub struct Cli {
+    /// Root directory for container state.
+    #[arg(long, global = true, default_value = "/run/ocix")]
+    pub root: PathBuf,
+    /// Write logs to FILE instead of stderr.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Log format.
+    #[arg(long = "log-format", global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Log debug messages.
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// Use systemd to manage cgroups (accepted; refused if a config needs it).
+    #[arg(long = "systemd-cgroup", global = true)]
+    pub systemd_cgroup: bool,
+    /// Rootless mode: "true", "false" or "auto" (runc's values).
+    #[arg(long, value_name = "VALUE", num_args = 0..=1, default_missing_value = "true")]
+    pub rootless: Option<String>,
+    /// Print the version.
+    #[arg(short = 'v', long)]
+    pub version: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a container (its process waits for `start`).
+    Create(CreateArgs),
+    /// Start a created container's process.
+    Start(IdArg),
+    /// Print a container's state as JSON.
+    State(IdArg),
+    /// Send a signal to a container's process.
+    Kill(KillArgs),
+    /// Delete a container and what it holds.
+    Delete(DeleteArgs),
+    /// List containers.
+    List(ListArgs),
+    /// Create and start a container, wait for it and exit with its code.
+    Run(RunArgs),
+    /// Write a default config.json.
+    Spec(SpecArgs),
+    /// Print the runtime's features as JSON.
+    Features,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArg {
+    /// Container id.
+    pub id: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CreateOpts {
+    /// Bundle directory (default: current directory).
+    #[arg(short, long)]
+    pub bundle: Option<PathBuf>,
+    /// Write the container process's pid to FILE.
+    #[arg(long = "pid-file", value_name = "FILE")]
+    pub pid_file: Option<PathBuf>,
+    /// Unix socket that receives the pty master when `process.terminal` is set.
+    #[arg(long = "console-socket", value_name = "PATH")]
+    pub console_socket: Option<PathBuf>,
+    /// Use chroot instead of pivot_root.
+    #[arg(long = "no-pivot")]
+    pub no_pivot: bool,
+    /// Do not create a new session keyring.
+    #[arg(long = "no-new-keyring")]
+    pub no_new_keyring: bool,
+    /// Pass N extra file descriptors (3 .. 3+N-1) to the container.
+    #[arg(long = "preserve-fds", default_value_t = 0)]
+    pub preserve_fds: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub opts: CreateOpts,
+    /// Container id.
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub opts: CreateOpts,
+    /// Do not wait for the container; print nothing and exit 0 once started.
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Keep the container's state after it exits (runc's --keep).
+    #[arg(long)]
+    pub keep: bool,
+    /// Container id, or a bundle directory holding config.json.
+    pub id_or_bundle: String,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// Send the signal to every process of the container.
+    #[arg(short, long)]
+    pub all: bool,
+    /// Container id.
+    pub id: String,
+    /// Signal name (`KILL`, `SIGKILL`) or number.
+    #[arg(default_value = "TERM")]
+    pub signal: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Kill a running container before deleting it.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Container id.
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Print only the ids.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// Bundle directory to write config.json into.
+    #[arg(short, long)]
+    pub bundle: Option<PathBuf>,
+    /// Write a config for rootless containers.
+    #[arg(long)]
+    pub rootless: bool,
+}

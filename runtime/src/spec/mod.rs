@@ -1,0 +1,16 @@
+//! The OCI runtime configuration: types, loading and validation.
+
+mod default;
+mod error;
+mod load;
+mod types;
+mod validate;
+
+pub use default::default_spec;
+pub use error::SpecError;
+pub use load::{load_bundle, parse};
+pub use types::*;
+pub use validate::validate;
+
+/// The runtime-spec version ocix implements.
+pub const OCI_VERSION: &str = "1.2.0";
