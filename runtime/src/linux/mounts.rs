@@ -85,6 +85,51 @@ pub fn propagation_flag(name: &str) -> Option<MsFlags> {
     })
 }
 
+/// Every option `parse_options` turns into flags or propagation, for
+/// `ocix features`. Keep in step with `flag` and `propagation_flag`; the
+/// ignored extensions (`tmpcopyup`, `idmap`, `ridmap`) are not listed, as
+/// ocix does not implement them.
+pub fn known_option_names() -> Vec<&'static str> {
+    vec![
+        "ro",
+        "rw",
+        "nosuid",
+        "suid",
+        "nodev",
+        "dev",
+        "noexec",
+        "exec",
+        "sync",
+        "async",
+        "dirsync",
+        "remount",
+        "mand",
+        "nomand",
+        "noatime",
+        "atime",
+        "nodiratime",
+        "diratime",
+        "bind",
+        "rbind",
+        "relatime",
+        "norelatime",
+        "strictatime",
+        "nostrictatime",
+        "nosymfollow",
+        "symfollow",
+        "silent",
+        "loud",
+        "private",
+        "rprivate",
+        "shared",
+        "rshared",
+        "slave",
+        "rslave",
+        "unbindable",
+        "runbindable",
+    ]
+}
+
 /// Splits a mount's option list.
 pub fn parse_options(options: &[String]) -> MountOptions {
     let mut out = MountOptions::default();
