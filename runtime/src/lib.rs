@@ -5,6 +5,7 @@
 //! lifecycle verb per file; `linux` holds the kernel mechanics those verbs
 //! use (namespaces, mounts, devices, credentials, hooks, console).
 
+pub mod digest;
 pub mod linux;
 pub mod process;
 pub mod spec;
