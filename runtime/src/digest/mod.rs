@@ -10,12 +10,13 @@
 //! hashed as canonical text lines; a [`Manifest`] is those lines plus
 //! cache hints that let `--since` skip unchanged files.
 //!
-//! [`digest_bundle`] computes, [`diff`] names what differs. The pieces,
-//! in the order data flows:
+//! [`digest_bundle`] computes, [`verify_bundle`] and [`verify`] check,
+//! [`diff`] names what differs. The pieces, in the order data flows:
 //! `walk` (one `lstat` per entry, sorted), `compute` (hard links, then
 //! records in parallel through `pool`), `entry` and `xattr` (one record),
 //! `hash` (streaming content hashes), `record` and `escape` (canonical
-//! text), `manifest` and `since` (the file and its reuse), and `diff`.
+//! text), `manifest` and `since` (the file and its reuse), `diff` and
+//! `verify`.
 
 mod compute;
 mod diff;
@@ -27,6 +28,7 @@ mod manifest;
 mod pool;
 mod record;
 mod since;
+mod verify;
 mod walk;
 mod xattr;
 
@@ -38,4 +40,5 @@ pub use manifest::{
     CacheHint, Manifest, ManifestEntry, BUNDLE_MANIFEST, DIGEST_PREAMBLE, MANIFEST_MAGIC,
 };
 pub use record::{EntryType, Record};
+pub use verify::{verify, verify_bundle};
 pub use walk::SIGNATURES_DIR;
