@@ -67,6 +67,10 @@ pub enum Command {
     Spec(SpecArgs),
     /// Print the runtime's features as JSON.
     Features,
+    /// Print a bundle's digest (config.json and the rootfs, not signatures/).
+    Digest(DigestArgs),
+    /// Check a bundle against a digest or a manifest; list what differs.
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -157,4 +161,57 @@ pub struct SpecArgs {
     /// Write a config for rootless containers.
     #[arg(long)]
     pub rootless: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigestAlgorithm {
+    Sha256,
+    Sha512,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// Hash for file contents and the digest.
+    #[arg(long, value_enum, default_value_t = DigestAlgorithm::Sha256)]
+    pub algorithm: DigestAlgorithm,
+    /// Also write the per-entry records to FILE (see docs/bundle-digest.md).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Reuse content hashes from MANIFEST for files whose inode, size,
+    /// mtime and ctime are unchanged.
+    #[arg(long, value_name = "MANIFEST")]
+    pub since: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Threads hashing files (0: one per CPU).
+    #[arg(short, long, value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+    /// Bundle directory.
+    pub bundle: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Expected digest (`sha256:<hex>`).
+    #[arg(long, value_name = "DIGEST", required_unless_present = "manifest")]
+    pub digest: Option<String>,
+    /// Expected records, from `ocix digest --manifest`; with --digest, the
+    /// manifest must describe that digest.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Threads hashing files (0: one per CPU).
+    #[arg(short, long, value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+    /// Bundle directory.
+    pub bundle: PathBuf,
 }
