@@ -158,3 +158,11 @@ impl fmt::Display for Features {
         Ok(())
     }
 }
+
+/// Whether the ARM FPU level `fpu` is absent or lower than `than`.
+pub(crate) fn fpu_below(fpu: Option<Feature>, than: Feature) -> bool {
+    match fpu {
+        Some(f) => f < than,
+        None => true,
+    }
+}

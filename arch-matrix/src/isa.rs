@@ -28,7 +28,6 @@ pub enum Isa {
         major: u8,
         minor: u8,
     },
-    I386,
     I486,
     I586,
     I686,
@@ -108,7 +107,6 @@ impl Isa {
             Isa::Armv7m => "armv7-m",
             Isa::Armv8a => "armv8-a",
             Isa::Aarch64 { .. } => "armv8-a",
-            Isa::I386 => "i386",
             Isa::I486 => "i486",
             Isa::I586 => "i586",
             Isa::I686 => "i686",
@@ -174,7 +172,6 @@ impl Isa {
             Isa::Armv7m => 6,
             Isa::Armv8a => 50,
             Isa::Aarch64 { major, minor } => u16::from(major) * 100 + u16::from(minor),
-            Isa::I386 => 1,
             Isa::I486 => 2,
             Isa::I586 => 3,
             Isa::I686 => 4,
@@ -222,6 +219,11 @@ impl Isa {
             | Isa::Armv8a => Some(ArmProfile::Classic),
             _ => None,
         }
+    }
+
+    /// Whether this is an ARM A/R-profile (or pre-ARMv7) ISA.
+    pub(crate) fn arm_profile_classic(self) -> bool {
+        self.arm_profile() == Some(ArmProfile::Classic)
     }
 
     /// MIPS: release 6 changed encodings, so it neither runs nor is run by

@@ -32,7 +32,7 @@
 //!   `ppc64CPU[le]` with CPU a core (`e500v2`, `e6500`) or `pN` for POWER N;
 //!   `-nf` soft-float, `-elfv2` on big-endian. Little-endian 64-bit is at
 //!   least POWER8: `ppc64p8le`.
-//! - x86: `i386`..`i686` (OE's `x86` is `i686`), `c3`, `core2-32`,
+//! - x86: `i486`..`i686` (OE's `x86` and Debian's `i386` are `i686`), `c3`, `core2-32`,
 //!   `corei7-32`, `i586-nlp-32`; `x86_64[-v2|-v3|-v4]` (OE's `x86-64`),
 //!   `core2-64`, `corei7-64`; `-x32` for the x32 ABI.
 //! - Others: `aarch64[_be][-vN.M]`, `sh3`, `sh4`, `sh4a` (+`eb`), `s390x`,
@@ -44,12 +44,17 @@
 #![deny(missing_docs)]
 
 mod arch;
+pub mod compat;
+pub mod elf;
 mod error;
 mod feature;
 mod isa;
 mod model;
 mod names;
+mod qemu;
 
+pub use compat::{Mismatch, Native, Probe};
+pub use elf::{ElfError, ElfInfo};
 pub use error::ArchError;
 pub use feature::{Feature, Features};
 pub use isa::Isa;

@@ -10,7 +10,7 @@ use crate::model::{Arch, Endian, Family};
 /// Machine name and the canonical tune it means.
 pub(crate) const NAMES: &[(&str, &str)] = &[
     ("x86_64", "x86_64"),
-    ("i386", "i386"),
+    ("i386", "i686"),
     ("i486", "i486"),
     ("i586", "i586"),
     ("i686", "i686"),

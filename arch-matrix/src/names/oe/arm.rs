@@ -127,7 +127,7 @@ pub(super) fn parse(name: &str) -> Option<Arch> {
         if !matches!(isa, Isa::Armv7a | Isa::Armv7r | Isa::Armv8a) {
             return None;
         }
-        if below(fpu, Feature::Vfpv3) {
+        if crate::feature::fpu_below(fpu, Feature::Vfpv3) {
             fpu = Some(Feature::Vfpv3);
         }
         arch = arch.with(Feature::Neon);
@@ -140,14 +140,6 @@ pub(super) fn parse(name: &str) -> Option<Arch> {
         (false, None) => FloatAbi::Soft,
     };
     Some(arch)
-}
-
-/// Whether `fpu` is absent or a lower level than `than`.
-fn below(fpu: Option<Feature>, than: Feature) -> bool {
-    match fpu {
-        Some(f) => f < than,
-        None => true,
-    }
 }
 
 fn strip<'a>(s: &'a str, prefix: &str) -> (bool, &'a str) {

@@ -37,7 +37,6 @@ pub(crate) fn format(arch: &Arch) -> String {
 /// Canonical spellings beyond the OpenEmbedded list, so that
 /// [`crate::Arch::all_names`] shows each level once.
 pub(crate) const EXTRA: &[&str] = &[
-    "i386",
     "i486",
     "i686",
     "x86_64",

@@ -1,6 +1,6 @@
 //! x86 tunes.
 //!
-//! 32-bit: `i386`..`i686` (`x86` is `i686`), `i586-nlp-32` (no `lock`
+//! 32-bit: `i486`..`i686` (`x86` and `i386` are `i686`), `i586-nlp-32` (no `lock`
 //! prefix, Intel Quark), `c3`, `core2-32`, `corei7-32`.
 //! 64-bit: `x86_64[-v2|-v3|-v4]` (OE spells it `x86-64`), `core2-64`,
 //! `corei7-64`; `-x32` selects the x32 ABI.
@@ -27,10 +27,10 @@ const LEVELS: &[(&str, Isa)] = &[
 pub(super) fn parse(name: &str) -> Option<Arch> {
     let x86 = |isa| Arch::base(Family::X86, isa, Endian::Little);
     match name {
-        "i386" => return Some(x86(Isa::I386)),
         "i486" => return Some(x86(Isa::I486)),
         "i586" => return Some(x86(Isa::I586)),
-        "i686" | "x86" => return Some(x86(Isa::I686)),
+        // `i386` as Debian and Docker mean it: i686 is their baseline.
+        "i386" | "i686" | "x86" => return Some(x86(Isa::I686)),
         "i586-nlp-32" => return Some(x86(Isa::I586).with(Feature::NoLockPrefix)),
         "c3" => return Some(x86(Isa::I586).with_cpu("c3")),
         _ => {}
