@@ -438,3 +438,25 @@ fn oci_platforms_of_arches() {
         }
     }
 }
+
+#[test]
+fn parsing_never_panics_on_odd_input() {
+    let pieces = [
+        "arm", "v7", "hf", "b", "-", "/", "neon", "mips", "64", "el", "ppc", "é", "\u{0}", "linux",
+        "unknown", "x86", "_", "t", "e", "-nf", "n32", "", " ", "ß", "aarch64", "v8.", "9", ",",
+    ];
+    let mut state: u64 = 0x1234_5678_9abc_def1;
+    for _ in 0..2_000 {
+        let mut name = String::new();
+        for _ in 0..(state % 6) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            name.push_str(pieces[(state % pieces.len() as u64) as usize]);
+        }
+        if let Ok(arch) = Arch::parse(&name) {
+            assert_eq!(parse(&arch.to_string()), arch, "{name:?}");
+        }
+        let _ = Arch::from_go(&name, Some(&name));
+    }
+}

@@ -78,7 +78,7 @@ pub(super) fn parse(name: &str) -> Option<Arch> {
         .iter()
         .filter(|b| name.starts_with(b.prefix))
         .max_by_key(|b| b.prefix.len())?;
-    let rest = &name[base.prefix.len()..];
+    let rest = name.strip_prefix(base.prefix)?;
     let (letters, tokens) = rest.split_once('-').unwrap_or((rest, ""));
     let (t, letters) = strip(letters, "t");
     let (e, letters) = strip(letters, "e");

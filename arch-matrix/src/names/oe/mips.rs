@@ -27,7 +27,7 @@ pub(super) fn parse(name: &str) -> Option<Arch> {
         .iter()
         .filter(|(p, _)| name.starts_with(p))
         .max_by_key(|(p, _)| p.len())?;
-    let rest = &name[prefix.len()..];
+    let rest = name.strip_prefix(prefix)?;
     let (letters, tokens) = rest.split_once('-').unwrap_or((rest, ""));
     let endian = match letters {
         "" => Endian::Big,
