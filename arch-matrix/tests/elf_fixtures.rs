@@ -349,9 +349,15 @@ fn check_one(e: &Expect) {
             "{target}: {text}"
         );
     }
-    let (magic, mask) = implied.binfmt_magic_mask().expect("binfmt data");
     let path = cache_dir().join(e.file);
     let head = std::fs::read(&path).expect("read fixture");
+    assert_eq!(
+        elf::inspect(&head).ok(),
+        Some(info.clone()),
+        "{}: in memory",
+        e.file
+    );
+    let (magic, mask) = implied.binfmt_magic_mask().expect("binfmt data");
     let matches = |magic: &[u8], mask: &[u8]| {
         head.len() >= magic.len()
             && magic

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ocix_arch_matrix::elf::{inspect, ElfError};
+use ocix_arch_matrix::elf::{inspect, inspect_path, ElfError};
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
 struct Rng(u64);
@@ -159,4 +159,28 @@ fn mutated_seeds() {
             }
         }
     }
+}
+
+#[test]
+fn inspect_path_agrees_with_inspect_on_truncated_files() {
+    let dir = std::env::temp_dir().join(format!("ocix-elf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (name, bytes) in corpus() {
+        for len in [0, 3, 4, 16, 52, 64, 100, bytes.len() / 2, bytes.len()] {
+            let len = len.min(bytes.len());
+            let path = dir.join("prefix");
+            std::fs::write(&path, &bytes[..len]).expect("write prefix");
+            let from_file = inspect_path(&path).map_err(|e| e.to_string());
+            let in_memory = inspect(&bytes[..len]).map_err(|e| e.to_string());
+            assert_eq!(from_file.is_ok(), in_memory.is_ok(), "{name}[..{len}]");
+            if let (Ok(a), Ok(b)) = (from_file, in_memory) {
+                assert_eq!(a, b, "{name}[..{len}]");
+            }
+        }
+    }
+    assert!(matches!(
+        inspect_path(&dir.join("missing")),
+        Err(ElfError::Io { .. })
+    ));
+    std::fs::remove_dir_all(&dir).expect("clean up");
 }

@@ -9,12 +9,11 @@ mod attrs;
 mod describe;
 mod mips;
 
-use std::io::Read;
 use std::path::Path;
 
 use object::elf::{FileHeader32, FileHeader64, PT_INTERP, SHT_ARM_ATTRIBUTES, SHT_GNU_ATTRIBUTES};
 use object::read::elf::{FileHeader, ProgramHeader, SectionHeader};
-use object::Endianness;
+use object::{Endianness, ReadCache, ReadRef};
 use thiserror::Error;
 
 pub use arm::ArmInfo;
@@ -81,34 +80,37 @@ pub struct ElfInfo {
 
 /// Inspects an ELF image held in memory.
 pub fn inspect(bytes: &[u8]) -> Result<ElfInfo, ElfError> {
-    if bytes.get(..4) != Some(b"\x7fELF".as_slice()) {
+    dispatch(bytes)
+}
+
+/// Inspects the ELF file at `path`, reading only its headers and the
+/// sections it needs (a few KiB, whatever the file's size).
+pub fn inspect_path(path: &Path) -> Result<ElfInfo, ElfError> {
+    let file = std::fs::File::open(path).map_err(|source| ElfError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let cache = ReadCache::new(std::io::BufReader::new(file));
+    dispatch(&cache)
+}
+
+fn dispatch<'data, R: ReadRef<'data>>(data: R) -> Result<ElfInfo, ElfError> {
+    let ident = data.read_bytes_at(0, 5).map_err(|()| ElfError::NotElf)?;
+    if ident.get(..4) != Some(b"\x7fELF".as_slice()) {
         return Err(ElfError::NotElf);
     }
-    match bytes.get(4) {
-        Some(1) => parse::<FileHeader32<Endianness>>(bytes),
-        Some(2) => parse::<FileHeader64<Endianness>>(bytes),
+    match ident.get(4) {
+        Some(1) => parse::<FileHeader32<Endianness>, R>(data),
+        Some(2) => parse::<FileHeader64<Endianness>, R>(data),
         _ => Err(ElfError::Malformed("bad ELF class".to_owned())),
     }
 }
 
-/// Reads and inspects the ELF file at `path`.
-pub fn inspect_path(path: &Path) -> Result<ElfInfo, ElfError> {
-    let io = |source| ElfError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut magic = [0u8; 4];
-    let read = file.read(&mut magic).map_err(io)?;
-    if read < 4 || &magic != b"\x7fELF" {
-        return Err(ElfError::NotElf);
-    }
-    let mut bytes = magic.to_vec();
-    file.read_to_end(&mut bytes).map_err(io)?;
-    inspect(&bytes)
-}
-
-fn parse<H: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<ElfInfo, ElfError> {
+fn parse<'data, H, R>(data: R) -> Result<ElfInfo, ElfError>
+where
+    H: FileHeader<Endian = Endianness>,
+    R: ReadRef<'data>,
+{
     let header = H::parse(data).map_err(ElfError::malformed)?;
     let endian = header.endian().map_err(ElfError::malformed)?;
     let bits = if header.is_class_64() { 64 } else { 32 };
