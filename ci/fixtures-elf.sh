@@ -134,7 +134,8 @@ for spec in "${bare[@]}"; do
 	out="$cache/$name"
 	[ -s "$out" ] && continue
 	# shellcheck disable=SC2086
-	if "$cc" -O2 $flags -ffreestanding -nostdlib -static -o "$out.part" "$src/bare.c"; then
+	if "$cc" -O2 $flags -ffreestanding -nostdlib -static -Wl,-e,_start \
+		-o "$out.part" "$src/bare.c"; then
 		mv "$out.part" "$out"
 		log "made $out"
 	else
