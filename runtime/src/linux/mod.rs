@@ -2,6 +2,16 @@
 //! credentials, capabilities, rlimits, hooks and the console.
 
 pub mod caps;
+pub mod channel;
+pub mod console;
+pub mod exec;
+pub mod hooks;
+pub mod identity;
+pub mod idmap;
 pub mod mounts;
 pub mod namespaces;
+pub mod relay;
+pub mod resolve;
 pub mod rlimits;
+pub mod rootfs;
+pub mod user;

@@ -68,29 +68,29 @@ pub struct Private {
     /// Cgroup paths created for the container, removed on delete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cgroups: Vec<String>,
+    /// The `ocix create` process that made this state (to tell a create in
+    /// progress from one that was killed).
+    #[serde(default)]
+    pub creator_pid: i32,
     /// Backend that runs the container (native, emulate, vm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<String>,
 }
 
 impl ContainerState {
-    /// Derives the live status: a vanished or reused pid is `stopped`.
+    /// Derives the live status: a vanished or reused pid is `stopped`, and
+    /// so is a create whose `ocix create` process died half-way.
     pub fn refresh(&mut self) {
-        if self.status == Status::Stopped || self.pid <= 0 {
-            if self.pid <= 0 && self.status != Status::Creating {
-                self.status = Status::Stopped;
-            }
-            return;
-        }
-        if !crate::process::is_alive(self.pid, self.private.pid_start) {
-            self.status = Status::Stopped;
-        } else if crate::process::is_frozen(self) {
-            self.status = Status::Paused;
-        } else if self.private.started {
-            self.status = Status::Running;
-        } else if self.status != Status::Creating {
-            self.status = Status::Created;
-        }
+        use crate::process::{is_alive, is_frozen};
+        self.status = match self.status {
+            Status::Stopped => Status::Stopped,
+            Status::Creating if is_alive(self.private.creator_pid, 0) => Status::Creating,
+            Status::Creating => Status::Stopped,
+            _ if self.pid <= 0 || !is_alive(self.pid, self.private.pid_start) => Status::Stopped,
+            _ if is_frozen(self) => Status::Paused,
+            _ if self.private.started => Status::Running,
+            _ => Status::Created,
+        };
     }
 
     /// The runtime-spec state JSON as runc prints it (spec fields only).

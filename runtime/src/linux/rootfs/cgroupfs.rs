@@ -1,0 +1,98 @@
+//! The `cgroup` mount type: cgroup2 on a unified host; on a v1 or hybrid
+//! host a tmpfs holding one mount per v1 hierarchy (plus `unified`), as
+//! runc lays it out.
+
+use super::devices::DeviceMode;
+use super::target::{open_target, Make};
+use super::{err, nix_err, RootfsError};
+use nix::mount::{mount, MsFlags};
+use std::fs;
+use std::path::Path;
+
+const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+
+/// Whether `/sys/fs/cgroup` is a pure cgroup2 mount.
+pub fn host_is_unified() -> bool {
+    nix::sys::statfs::statfs("/sys/fs/cgroup")
+        .map(|s| s.filesystem_type().0 == CGROUP2_SUPER_MAGIC)
+        .unwrap_or(false)
+}
+
+/// The v1 hierarchies of this process: (directory name, mount data).
+fn v1_hierarchies() -> Vec<(String, String)> {
+    let Ok(text) = fs::read_to_string("/proc/self/cgroup") else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, ctrls) = (f.next()?, f.next()?);
+            if ctrls.is_empty() {
+                return Some(("unified".to_string(), String::new()));
+            }
+            Some(match ctrls.strip_prefix("name=") {
+                Some(name) => (name.to_string(), format!("none,name={name}")),
+                None => (ctrls.to_string(), ctrls.to_string()),
+            })
+        })
+        .collect()
+}
+
+/// Mounts cgroups at container path `dest` (pinned as `at`).
+pub fn mount_cgroup(
+    rootfs: &Path,
+    dest: &str,
+    at: &Path,
+    flags: MsFlags,
+    dev: DeviceMode,
+) -> Result<(), RootfsError> {
+    let host_path = &rootfs.join(dest.trim_start_matches('/'));
+    if dev == DeviceMode::Bind {
+        // A user namespace may not mount cgroup hierarchies of its own.
+        return mount(
+            Some("/sys/fs/cgroup"),
+            at,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(nix_err("cannot bind cgroups on", host_path));
+    }
+    if host_is_unified() {
+        return mount(Some("cgroup2"), at, Some("cgroup2"), flags, None::<&str>)
+            .map_err(nix_err("cannot mount cgroup2 on", host_path));
+    }
+    let base = flags - MsFlags::MS_RDONLY;
+    mount(Some("tmpfs"), at, Some("tmpfs"), base, Some("mode=755"))
+        .map_err(nix_err("cannot mount tmpfs on", host_path))?;
+    // From here on work inside the new tmpfs, reached afresh.
+    let top = open_target(rootfs, dest, Make::Dir)?;
+    let at = &top.proc_path();
+    for (name, data) in v1_hierarchies() {
+        let dir = at.join(&name);
+        fs::create_dir_all(&dir).map_err(err("cannot create", &dir))?;
+        let r = if name == "unified" {
+            mount(Some("cgroup2"), &dir, Some("cgroup2"), flags, None::<&str>)
+        } else {
+            mount(
+                Some("cgroup"),
+                &dir,
+                Some("cgroup"),
+                flags,
+                Some(data.as_str()),
+            )
+        };
+        r.map_err(nix_err(format!("cannot mount cgroup {name} on"), &dir))?;
+    }
+    if flags.contains(MsFlags::MS_RDONLY) {
+        mount(
+            None::<&str>,
+            at,
+            None::<&str>,
+            MsFlags::MS_REMOUNT | base | MsFlags::MS_RDONLY,
+            Some("mode=755"),
+        )
+        .map_err(nix_err("cannot remount read-only", host_path))?;
+    }
+    Ok(())
+}

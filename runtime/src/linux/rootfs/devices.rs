@@ -1,0 +1,166 @@
+//! Device nodes: the default set every container gets, `linux.devices`,
+//! the `/dev` symlinks, and `/dev/console` for terminals.
+
+use super::target::{open_target, Make};
+use super::{err, nix_err, RootfsError};
+use crate::spec::Device;
+use nix::mount::{mount, MsFlags};
+use nix::sys::stat::{makedev, mknod, Mode, SFlag};
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+
+/// How device nodes are provided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceMode {
+    /// mknod (a privileged container).
+    Create,
+    /// bind-mount the host's node (inside a user namespace mknod is denied).
+    Bind,
+}
+
+const DEFAULTS: [(&str, u64, u64); 6] = [
+    ("/dev/null", 1, 3),
+    ("/dev/zero", 1, 5),
+    ("/dev/full", 1, 7),
+    ("/dev/random", 1, 8),
+    ("/dev/urandom", 1, 9),
+    ("/dev/tty", 5, 0),
+];
+
+const LINKS: [(&str, &str); 5] = [
+    ("/dev/fd", "/proc/self/fd"),
+    ("/dev/stdin", "/proc/self/fd/0"),
+    ("/dev/stdout", "/proc/self/fd/1"),
+    ("/dev/stderr", "/proc/self/fd/2"),
+    ("/dev/ptmx", "pts/ptmx"),
+];
+
+/// The default devices and links (runtime-spec "Default Devices").
+pub fn default_devices(rootfs: &Path, mode: DeviceMode) -> Result<(), RootfsError> {
+    for (path, major, minor) in DEFAULTS {
+        make_node(
+            rootfs,
+            path,
+            SFlag::S_IFCHR,
+            major,
+            minor,
+            0o666,
+            Some((0, 0)),
+            mode,
+        )?;
+    }
+    for (path, to) in LINKS {
+        let host = rootfs.join(&path[1..]);
+        let _ = fs::remove_file(&host);
+        // A directory here (e.g. /dev/fd in the image) is left alone.
+        if !host.is_dir() {
+            symlink(to, &host).map_err(err("cannot link", &host))?;
+        }
+    }
+    if Path::new("/proc/kcore").exists() {
+        let host = rootfs.join("dev/core");
+        let _ = fs::remove_file(&host);
+        let _ = symlink("/proc/kcore", &host);
+    }
+    Ok(())
+}
+
+/// `linux.devices`.
+pub fn spec_devices(
+    rootfs: &Path,
+    devices: &[Device],
+    mode: DeviceMode,
+) -> Result<(), RootfsError> {
+    for d in devices {
+        let kind = match d.kind.as_str() {
+            "b" => SFlag::S_IFBLK,
+            "p" => SFlag::S_IFIFO,
+            _ => SFlag::S_IFCHR,
+        };
+        let owner = Some((d.uid.unwrap_or(0), d.gid.unwrap_or(0)));
+        let perm = d.file_mode.unwrap_or(0o666) & 0o7777;
+        make_node(
+            rootfs,
+            &d.path,
+            kind,
+            d.major as u64,
+            d.minor as u64,
+            perm,
+            owner,
+            mode,
+        )?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make_node(
+    rootfs: &Path,
+    path: &str,
+    kind: SFlag,
+    major: u64,
+    minor: u64,
+    perm: u32,
+    owner: Option<(u32, u32)>,
+    mode: DeviceMode,
+) -> Result<(), RootfsError> {
+    if mode == DeviceMode::Bind && kind != SFlag::S_IFIFO {
+        let t = open_target(rootfs, path, Make::File)?;
+        return mount(
+            Some(path),
+            &t.proc_path(),
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(nix_err("cannot bind device", &t.host_path));
+    }
+    // Create the parent inside the root, then the node next to it.
+    let parent = Path::new(path)
+        .parent()
+        .and_then(|p| p.to_str())
+        .unwrap_or("/");
+    let dir = open_target(rootfs, parent, Make::Dir)?;
+    let name = Path::new(path).file_name().ok_or_else(|| RootfsError {
+        what: "device path has no file name".into(),
+        path: path.into(),
+        source: std::io::Error::from_raw_os_error(libc::EINVAL),
+    })?;
+    let host = dir.host_path.join(name);
+    let _ = fs::remove_file(&host);
+    let node = dir.proc_path().join(name);
+    mknod(
+        &node,
+        kind,
+        Mode::from_bits_truncate(perm),
+        makedev(major, minor),
+    )
+    .map_err(nix_err("cannot create device", &host))?;
+    // mknod applies the umask; the spec's mode is exact.
+    nix::sys::stat::fchmodat(
+        None,
+        &node,
+        Mode::from_bits_truncate(perm),
+        nix::sys::stat::FchmodatFlags::FollowSymlink,
+    )
+    .map_err(nix_err("cannot chmod device", &host))?;
+    if let Some((uid, gid)) = owner {
+        nix::unistd::chown(&node, Some(uid.into()), Some(gid.into()))
+            .map_err(nix_err("cannot chown device", &host))?;
+    }
+    Ok(())
+}
+
+/// Bind-mounts the terminal's slave on `/dev/console`.
+pub fn bind_console(rootfs: &Path, slave_path: &Path) -> Result<(), RootfsError> {
+    let t = open_target(rootfs, "/dev/console", Make::File)?;
+    mount(
+        Some(slave_path),
+        &t.proc_path(),
+        None::<&str>,
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(nix_err("cannot bind console on", &t.host_path))
+}
