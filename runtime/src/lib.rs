@@ -5,7 +5,9 @@
 //! lifecycle verb per file; `linux` holds the kernel mechanics those verbs
 //! use (namespaces, mounts, devices, credentials, hooks, console).
 
+pub mod container;
 pub mod digest;
+pub mod features;
 pub mod linux;
 pub mod process;
 pub mod spec;

@@ -1,0 +1,60 @@
+//! `delete`: remove a stopped container (or, forced, any container).
+
+use super::{start::saved_spec, wait, ContainerError};
+use crate::linux::hooks;
+use crate::state::{Status, Store};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use std::time::Duration;
+
+pub fn delete(store: &Store, id: &str, force: bool) -> Result<(), ContainerError> {
+    let dir = store.open(id)?;
+    let Some(mut state) = dir.load()? else {
+        // The create died before writing anything: just the directory.
+        dir.remove()?;
+        return Ok(());
+    };
+    state.refresh();
+    let alive = state.pid > 0 && crate::process::is_alive(state.pid, state.private.pid_start);
+    match state.status {
+        Status::Running | Status::Paused if !force => {
+            return Err(ContainerError::WrongStatus {
+                id: id.into(),
+                status: state.status,
+                what: "cannot delete a container that is not stopped (use --force)",
+            })
+        }
+        _ => {}
+    }
+    if alive {
+        // A created container is killed too, as runc does: containerd
+        // deletes containers whose start failed.
+        let own_ns = std::fs::read_link(format!("/proc/{}/ns/pid", state.pid)).ok()
+            != std::fs::read_link("/proc/self/ns/pid").ok();
+        let pids = if own_ns {
+            crate::process::pids_in_pid_ns(state.pid)
+        } else {
+            vec![state.pid]
+        };
+        for pid in pids {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        if !wait::wait_gone(state.pid, state.private.pid_start, Duration::from_secs(10)) {
+            return Err(ContainerError::Other(format!(
+                "container {id:?}: process {} did not exit after SIGKILL",
+                state.pid
+            )));
+        }
+    }
+    state.status = Status::Stopped;
+    if let Some(spec) = saved_spec(&dir) {
+        if let Some(h) = &spec.hooks {
+            if state.private.started || !h.poststop.is_empty() {
+                let json = serde_json::to_vec(&state.to_spec_json()).unwrap_or_default();
+                hooks::run_hooks_best_effort("poststop", &h.poststop, &json);
+            }
+        }
+    }
+    dir.remove()?;
+    Ok(())
+}

@@ -1,0 +1,286 @@
+//! The child side of `create`: the intermediate process (namespaces) and
+//! the container's init (rootfs, then wait for `start`, then exec).
+//!
+//! Both run right after fork in a single-threaded process and never
+//! return: they end in `_exit` or `execve`.
+
+use super::context::ChildContext;
+use super::startsock;
+use crate::linux::channel::Msg;
+use crate::linux::rootfs::{self, Enter};
+use crate::linux::{console, exec, hooks, identity, rlimits, user};
+use crate::spec::Spec;
+use nix::sched::{setns, unshare, CloneFlags};
+use nix::unistd::{fork, setresgid, setresuid, ForkResult, Gid, Uid};
+use std::os::fd::AsRawFd;
+use std::path::Path;
+
+type Step<T> = Result<T, String>;
+
+fn ctx_err<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+fn exit(code: i32) -> ! {
+    // SAFETY: _exit ends the process at once; nothing of ours runs after.
+    unsafe { libc::_exit(code) }
+}
+
+/// The intermediate process: join, create namespaces, fork init.
+pub(super) fn intermediate(ctx: ChildContext) -> ! {
+    for fd in &ctx.close_in_child {
+        // SAFETY: these descriptors belong to the parent's objects, which
+        // this process never uses; closing our copies is all we do.
+        unsafe { libc::close(*fd) };
+    }
+    match intermediate_steps(&ctx) {
+        Ok(ForkResult::Parent { child }) => {
+            let _ = ctx.chan.send(&Msg::InitPid(child.as_raw()));
+            exit(0)
+        }
+        Ok(ForkResult::Child) => init(ctx),
+        Err(e) => {
+            let _ = ctx.chan.send(&Msg::Error(e));
+            exit(1)
+        }
+    }
+}
+
+fn intermediate_steps(ctx: &ChildContext) -> Step<ForkResult> {
+    for (flag, fd) in &ctx.join {
+        setns(fd, *flag).map_err(ctx_err("cannot join namespace"))?;
+    }
+    if ctx.new_user {
+        unshare(CloneFlags::CLONE_NEWUSER).map_err(ctx_err("cannot create user namespace"))?;
+    }
+    // The parent writes our id maps (and places us in cgroups) now.
+    ctx.chan.send(&Msg::Spawned).map_err(ctx_err("sync"))?;
+    expect_go(ctx)?;
+    if ctx.new_user
+        || ctx
+            .join
+            .iter()
+            .any(|(f, _)| *f == CloneFlags::CLONE_NEWUSER)
+    {
+        setresgid(Gid::from_raw(0), Gid::from_raw(0), Gid::from_raw(0))
+            .map_err(ctx_err("setgid 0 in user namespace"))?;
+        setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0))
+            .map_err(ctx_err("setuid 0 in user namespace"))?;
+    }
+    unshare(ctx.unshare).map_err(ctx_err("cannot create namespaces"))?;
+    if ctx
+        .unshare
+        .contains(crate::linux::namespaces::NsKind::Time.flag())
+    {
+        write_time_offsets(&ctx.spec)?;
+    }
+    // SAFETY: this process is single-threaded (forked from the
+    // single-threaded ocix), so the child may run arbitrary code.
+    unsafe { fork() }.map_err(ctx_err("cannot fork init"))
+}
+
+fn expect_go(ctx: &ChildContext) -> Step<()> {
+    match ctx.chan.recv() {
+        Ok(Some((Msg::Go, _))) => Ok(()),
+        Ok(other) => Err(format!("unexpected sync message {other:?}")),
+        Err(e) => Err(format!("sync: {e}")),
+    }
+}
+
+fn write_time_offsets(spec: &Spec) -> Step<()> {
+    let offsets = spec.linux.as_ref().and_then(|l| l.time_offsets.as_ref());
+    let Some(offsets) = offsets else {
+        return Ok(());
+    };
+    let text: String = offsets
+        .iter()
+        .map(|(clock, o)| format!("{clock} {} {}\n", o.secs, o.nanosecs))
+        .collect();
+    std::fs::write("/proc/self/timens_offsets", text).map_err(ctx_err("cannot set time offsets"))
+}
+
+/// The container's init. Errors before `Created` go to the parent; later
+/// ones to whoever runs `start`.
+fn init(ctx: ChildContext) -> ! {
+    match init_until_created(&ctx) {
+        Ok(state_json) => {
+            let _ = ctx.chan.send(&Msg::Created);
+            wait_and_exec(&ctx, &state_json)
+        }
+        Err(e) => {
+            let _ = ctx.chan.send(&Msg::Error(e));
+            exit(1)
+        }
+    }
+}
+
+fn init_until_created(ctx: &ChildContext) -> Step<String> {
+    nix::unistd::setsid().map_err(ctx_err("setsid"))?;
+    let spec = &ctx.spec;
+    let process = spec.process.as_ref().ok_or("config.json has no process")?;
+    rootfs::prepare(spec, &ctx.bundle, &ctx.rootfs, ctx.devices).map_err(|e| e.to_string())?;
+    if process.terminal {
+        setup_terminal(ctx, process.console_size)?;
+    }
+    if let Some(h) = spec.hostname.as_deref().filter(|h| !h.is_empty()) {
+        nix::unistd::sethostname(h).map_err(ctx_err("sethostname"))?;
+    }
+    if let Some(d) = spec.domainname.as_deref().filter(|d| !d.is_empty()) {
+        // SAFETY: the pointer and length describe a live byte slice.
+        if unsafe { libc::setdomainname(d.as_ptr().cast(), d.len()) } != 0 {
+            return Err(format!(
+                "setdomainname: {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+    }
+    if let Some(l) = &spec.linux {
+        for (key, value) in &l.sysctl {
+            let file = format!("/proc/sys/{}", key.replace('.', "/"));
+            std::fs::write(&file, value).map_err(|e| format!("sysctl {key}={value}: {e}"))?;
+        }
+    }
+    if !ctx.no_new_keyring {
+        join_new_session_keyring();
+    }
+    ctx.chan.send(&Msg::HooksReady).map_err(ctx_err("sync"))?;
+    let state_json = match ctx.chan.recv() {
+        Ok(Some((Msg::State(s), _))) => s,
+        Ok(other) => return Err(format!("unexpected sync message {other:?}")),
+        Err(e) => return Err(format!("sync: {e}")),
+    };
+    if let Some(h) = &spec.hooks {
+        hooks::run_hooks(
+            "createContainer",
+            &h.create_container,
+            state_json.as_bytes(),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    rootfs::make_dir(&ctx.rootfs, &process.cwd).map_err(|e| format!("process.cwd: {e}"))?;
+    let enter = if ctx.enter == Enter::Chroot {
+        Enter::Chroot
+    } else {
+        Enter::PivotRoot
+    };
+    rootfs::enter(&ctx.rootfs, enter).map_err(|e| e.to_string())?;
+    if let Some(l) = &spec.linux {
+        rootfs::mask_paths(&l.masked_paths).map_err(|e| e.to_string())?;
+        rootfs::readonly_paths(&l.readonly_paths).map_err(|e| e.to_string())?;
+    }
+    if spec.root.as_ref().is_some_and(|r| r.readonly) {
+        rootfs::remount_root_readonly().map_err(|e| e.to_string())?;
+    }
+    if let Some(adj) = process.oom_score_adj {
+        std::fs::write("/proc/self/oom_score_adj", adj.to_string())
+            .map_err(ctx_err("oom_score_adj"))?;
+    }
+    rlimits::apply(&process.rlimits).map_err(|e| e.to_string())?;
+    Ok(state_json)
+}
+
+/// A fresh session keyring so containers do not share the host's keys.
+fn join_new_session_keyring() {
+    const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+    // SAFETY: keyctl(JOIN_SESSION_KEYRING, NULL) takes no buffer; errors
+    // (keyrings disabled, quota) are ignored as runc does.
+    unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0usize) };
+}
+
+fn setup_terminal(ctx: &ChildContext, size: Option<crate::spec::ConsoleSize>) -> Step<()> {
+    let ptmx = ctx.rootfs.join("dev/pts/ptmx");
+    let pty = console::open_pty(&ptmx, size)
+        .map_err(|e| format!("cannot open {}: {e}", ptmx.display()))?;
+    match &ctx.console_socket {
+        Some(sock) => console::send_to_socket(sock, pty.master.as_raw_fd())
+            .map_err(|e| format!("console socket {}: {e}", sock.display()))?,
+        None => ctx
+            .chan
+            .send_with_fd(&Msg::ConsoleMaster, Some(pty.master.as_raw_fd()))
+            .map_err(ctx_err("sending the terminal"))?,
+    }
+    let slave_path = format!("/proc/self/fd/{}", pty.slave.as_raw_fd());
+    rootfs::bind_console(&ctx.rootfs, Path::new(&slave_path)).map_err(|e| e.to_string())?;
+    console::make_controlling(&pty.slave)
+        .map_err(ctx_err("cannot make the terminal controlling"))?;
+    Ok(())
+}
+
+fn wait_and_exec(ctx: &ChildContext, state_json: &str) -> ! {
+    let mut conn = match startsock::accept(&ctx.start_listener) {
+        Ok(c) => c,
+        Err(_) => exit(1),
+    };
+    let err = final_steps(ctx, state_json);
+    startsock::report_failure(&mut conn, &err);
+    exit(127)
+}
+
+/// Runs the startContainer hooks, becomes the configured user and execs.
+/// Returns only the reason it could not.
+fn final_steps(ctx: &ChildContext, state_json: &str) -> String {
+    let run = || -> Step<std::convert::Infallible> {
+        let spec = &ctx.spec;
+        let process = spec.process.as_ref().ok_or("config.json has no process")?;
+        if let Some(h) = &spec.hooks {
+            hooks::run_hooks("startContainer", &h.start_container, state_json.as_bytes())
+                .map_err(|e| e.to_string())?;
+        }
+        let (ident, home) = resolve_identity(process)?;
+        let mut env = process.env.clone();
+        env.extend(ctx.extra_env.iter().cloned());
+        if !env.iter().any(|e| e.starts_with("HOME=")) {
+            env.push(format!("HOME={}", home.unwrap_or_else(|| "/".into())));
+        }
+        // cwd before dropping privileges (it may be root-only), as runc.
+        nix::unistd::chdir(process.cwd.as_str())
+            .map_err(|e| format!("cannot chdir to {}: {e}", process.cwd))?;
+        let setgroups_allowed = std::fs::read_to_string("/proc/self/setgroups")
+            .map(|s| s.trim() != "deny")
+            .unwrap_or(true);
+        identity::switch(&ident, process.capabilities.as_ref(), setgroups_allowed)
+            .map_err(|e| e.to_string())?;
+        if process.no_new_privileges {
+            identity::set_no_new_privs().map_err(ctx_err("no_new_privs"))?;
+        }
+        if let Some(mask) = process.user.umask {
+            nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(mask));
+        }
+        let args: Vec<String> = process.args.clone();
+        let prog_name = args.first().ok_or("process.args is empty")?;
+        let program = exec::find_program(prog_name, &env)
+            .ok_or_else(|| format!("exec {prog_name:?}: executable file not found in $PATH"))?;
+        exec::reset_signals();
+        exec::cloexec_from(3 + ctx.extra_fds).map_err(ctx_err("close_range"))?;
+        let e = exec::exec(&program, &args, &env);
+        Err(format!("exec {}: {e}", program.display()))
+    };
+    match run() {
+        Err(e) => e,
+        Ok(never) => match never {},
+    }
+}
+
+/// uid, gid and groups of the process; `user.username` is looked up in
+/// the container's own `/etc/passwd` (we are inside the rootfs by now).
+fn resolve_identity(p: &crate::spec::Process) -> Step<(identity::Identity, Option<String>)> {
+    let root = Path::new("/");
+    let u = &p.user;
+    let (uid, gid, name) = match u.username.as_deref().filter(|n| !n.is_empty()) {
+        Some(n) => {
+            let e = user::lookup_user(root, n).map_err(|e| e.to_string())?;
+            (e.uid, e.gid, Some(e.name))
+        }
+        None => (u.uid, u.gid, None),
+    };
+    let mut groups = u.additional_gids.clone();
+    if let Some(n) = &name {
+        for g in user::supplementary_groups(root, n, gid) {
+            if !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
+    }
+    let home = user::home_of(root, uid);
+    Ok((identity::Identity { uid, gid, groups }, home))
+}

@@ -1,0 +1,23 @@
+//! The lifecycle verbs of runtime-spec `runtime.md`, one per file.
+//!
+//! `create` forks an intermediate process that joins and creates the
+//! namespaces and forks the container's init (pid 1 of a new pid
+//! namespace). Init prepares the rootfs, reports back over a socket pair,
+//! and then blocks on `start.sock` in the state directory until `start`
+//! connects; it then runs the startContainer hooks and execs the program.
+
+mod context;
+pub mod create;
+pub mod delete;
+mod error;
+mod init;
+pub mod kill;
+pub mod list;
+pub mod query;
+pub mod run;
+pub mod start;
+mod startsock;
+mod wait;
+
+pub use context::CreateOptions;
+pub use error::ContainerError;
