@@ -1,10 +1,67 @@
-//! The `ocix` binary: parses the command line and runs one verb.
+//! The `ocix` binary: parses the command line, runs one verb and maps its
+//! outcome to an exit status (the container's own code for `run`).
 
 mod cli;
+mod commands;
+mod logging;
 
 use clap::Parser;
+use cli::{Cli, Command, LogFormat};
+use ocix_runtime::state::Store;
 
 fn main() {
-    let cli = cli::Cli::parse();
-    println!("{cli:?}");
+    let cli = Cli::parse();
+    if cli.version {
+        println!(
+            "ocix version {}\ncommit: {}\nspec: {}",
+            env!("CARGO_PKG_VERSION"),
+            env!("OCIX_COMMIT"),
+            ocix_runtime::spec::OCI_VERSION
+        );
+        return;
+    }
+    if let Err(e) = logging::init(
+        cli.log.as_deref(),
+        cli.log_format == LogFormat::Json,
+        cli.debug,
+    ) {
+        eprintln!("ocix: cannot set up logging: {e:#}");
+        std::process::exit(1);
+    }
+    let code = match dispatch(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let msg = format!("{e:#}");
+            // containerd and podman read the log file; people read stderr.
+            if cli.log.is_some() {
+                log::error!("{msg}");
+            }
+            eprintln!("ocix: {msg}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
+    let store = Store::new(&cli.root);
+    let Some(command) = &cli.command else {
+        anyhow::bail!("no command given; see `ocix --help`");
+    };
+    if cli.systemd_cgroup {
+        log::debug!("--systemd-cgroup given; ocix manages cgroups itself");
+    }
+    match command {
+        Command::Create(a) => commands::create::run(&store, a),
+        Command::Start(a) => commands::start::run(&store, &a.id),
+        Command::State(a) => commands::state::run(&store, &a.id),
+        Command::Kill(a) => commands::kill::run(&store, a),
+        Command::Delete(a) => commands::delete::run(&store, a),
+        Command::List(a) => commands::list::run(&store, a),
+        Command::Run(a) => commands::run::run(&store, a),
+        Command::Spec(a) => commands::spec::run(a),
+        Command::Features => commands::features::run(),
+        Command::Digest(a) => commands::digest::run(a),
+        Command::Verify(a) => commands::verify::run(a),
+    }
 }

@@ -1,0 +1,47 @@
+//! One handler per verb: translate CLI arguments to library calls and
+//! print what runc would print.
+
+pub mod create;
+pub mod delete;
+pub mod digest;
+pub mod features;
+pub mod kill;
+pub mod list;
+pub mod run;
+pub mod spec;
+pub mod start;
+pub mod state;
+pub mod verify;
+
+use crate::cli::CreateOpts;
+use ocix_runtime::container::CreateOptions;
+use std::path::Path;
+
+/// The library's create options from the CLI's, with an absolute bundle.
+pub fn create_options(o: &CreateOpts, bundle: Option<&Path>) -> anyhow::Result<CreateOptions> {
+    let bundle = match bundle.or(o.bundle.as_deref()) {
+        Some(b) => b.to_path_buf(),
+        None => std::env::current_dir()?,
+    };
+    let bundle = std::fs::canonicalize(&bundle)
+        .map_err(|e| anyhow::anyhow!("bundle {}: {e}", bundle.display()))?;
+    Ok(CreateOptions {
+        bundle,
+        pid_file: o.pid_file.as_ref().map(|p| absolute(p)),
+        console_socket: o.console_socket.as_ref().map(|p| absolute(p)),
+        no_pivot: o.no_pivot,
+        no_new_keyring: o.no_new_keyring,
+        preserve_fds: o.preserve_fds,
+        foreground: false,
+    })
+}
+
+fn absolute(p: &Path) -> std::path::PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
