@@ -19,6 +19,23 @@ pub struct CreateOptions {
     /// `run` in the foreground: a terminal's master comes back to the
     /// caller instead of going to a console socket.
     pub foreground: bool,
+    /// `--arch`: the target architecture as the user spelled it.
+    pub arch: Option<String>,
+    /// `--backend`.
+    pub backend: Backend,
+    /// `--emulator`: an explicit qemu-user binary.
+    pub emulator: Option<PathBuf>,
+}
+
+/// How a container's program is run (`--backend`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// The first of native, emulate, vm that can run the target here.
+    #[default]
+    Auto,
+    Native,
+    Emulate,
+    Vm,
 }
 
 /// Everything the intermediate and init processes need, built by the

@@ -19,5 +19,5 @@ pub mod start;
 mod startsock;
 mod wait;
 
-pub use context::CreateOptions;
+pub use context::{Backend, CreateOptions};
 pub use error::ContainerError;

@@ -99,6 +99,26 @@ pub struct CreateOpts {
     /// Pass N extra file descriptors (3 .. 3+N-1) to the container.
     #[arg(long = "preserve-fds", default_value_t = 0)]
     pub preserve_fds: u32,
+    /// Target architecture in any spelling (`armv7ahf-neon`, `linux/arm/v7`,
+    /// `armhf`, `aarch64`...). Default: the bundle's annotations, else the
+    /// entrypoint's ELF.
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// How to run the target: natively, under user-mode emulation, or in a
+    /// guest VM; `auto` picks the first that works on this host.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+    /// qemu-user binary to emulate with (default: found on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub emulator: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    Auto,
+    Native,
+    Emulate,
+    Vm,
 }
 
 #[derive(Debug, Args)]

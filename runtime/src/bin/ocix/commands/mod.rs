@@ -13,8 +13,8 @@ pub mod start;
 pub mod state;
 pub mod verify;
 
-use crate::cli::CreateOpts;
-use ocix_runtime::container::CreateOptions;
+use crate::cli::{self, CreateOpts};
+use ocix_runtime::container::{Backend, CreateOptions};
 use std::path::Path;
 
 /// The library's create options from the CLI's, with an absolute bundle.
@@ -33,6 +33,14 @@ pub fn create_options(o: &CreateOpts, bundle: Option<&Path>) -> anyhow::Result<C
         no_new_keyring: o.no_new_keyring,
         preserve_fds: o.preserve_fds,
         foreground: false,
+        arch: o.arch.clone(),
+        backend: match o.backend {
+            cli::Backend::Auto => Backend::Auto,
+            cli::Backend::Native => Backend::Native,
+            cli::Backend::Emulate => Backend::Emulate,
+            cli::Backend::Vm => Backend::Vm,
+        },
+        emulator: o.emulator.as_ref().map(|p| absolute(p)),
     })
 }
 
