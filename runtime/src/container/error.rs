@@ -30,6 +30,8 @@ pub enum ContainerError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Backend(String),
     #[error("unknown signal {0:?}")]
     Signal(String),
     #[error("{0}")]

@@ -6,6 +6,7 @@
 //! and then blocks on `start.sock` in the state directory until `start`
 //! connects; it then runs the startContainer hooks and execs the program.
 
+pub mod backend;
 mod context;
 pub mod create;
 pub mod delete;

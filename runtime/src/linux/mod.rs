@@ -15,3 +15,4 @@ pub mod resolve;
 pub mod rlimits;
 pub mod rootfs;
 pub mod user;
+pub mod binfmt;

@@ -48,6 +48,11 @@ pub(crate) fn nix_err(
     move |e| f(io::Error::from(e))
 }
 
+/// The host path of container path `path`, symlinks resolved inside.
+pub fn resolve(rootfs: &Path, path: &str) -> Result<std::path::PathBuf, RootfsError> {
+    target::open_target_existing(rootfs, path).map(|t| t.host_path)
+}
+
 /// Creates directory `path` (a container path) inside the rootfs, e.g. the
 /// process's cwd before the root turns read-only.
 pub fn make_dir(rootfs: &Path, path: &str) -> Result<(), RootfsError> {

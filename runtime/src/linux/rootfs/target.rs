@@ -32,7 +32,7 @@ pub enum Make {
 /// if missing, opens it `O_PATH|O_NOFOLLOW` and checks the opened object
 /// still lies inside the rootfs.
 pub fn open_target(rootfs: &Path, dest: &str, make: Make) -> Result<Target, RootfsError> {
-    let mut host_path = resolve_in_root(rootfs, dest).map_err(err("cannot resolve", dest))?;
+    let host_path = resolve_in_root(rootfs, dest).map_err(err("cannot resolve", dest))?;
     if fs::symlink_metadata(&host_path).is_err() {
         if let Some(parent) = host_path.parent() {
             fs::create_dir_all(parent).map_err(err("cannot create", parent))?;
@@ -47,10 +47,15 @@ pub fn open_target(rootfs: &Path, dest: &str, make: Make) -> Result<Target, Root
                 .map(drop),
         }
         .map_err(err("cannot create", &host_path))?;
-        // Something created on the way may have been a planted symlink:
-        // resolve once more; the check below catches any escape.
-        host_path = resolve_in_root(rootfs, dest).map_err(err("cannot resolve", dest))?;
     }
+    // Something created on the way may have been a planted symlink:
+    // resolve once more; the check in there catches any escape.
+    open_target_existing(rootfs, dest)
+}
+
+/// Like [`open_target`] but creates nothing.
+pub fn open_target_existing(rootfs: &Path, dest: &str) -> Result<Target, RootfsError> {
+    let host_path = resolve_in_root(rootfs, dest).map_err(err("cannot resolve", dest))?;
     let fd = nix::fcntl::open(
         &host_path,
         nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_CLOEXEC,

@@ -1,0 +1,103 @@
+//! Choosing how a target runs here (`--backend`), and finding what the
+//! emulate backend needs.
+
+use super::{Backend, ContainerError};
+use crate::linux::binfmt::Emulation;
+use ocix_arch_matrix::Arch;
+use std::path::{Path, PathBuf};
+
+/// What `create` will do for the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selected {
+    Native,
+    Emulate(Emulation),
+}
+
+impl Selected {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Selected::Native => "native",
+            Selected::Emulate(_) => "emulate",
+        }
+    }
+}
+
+/// Picks the backend for `target`; `native` says whether the host kernel
+/// runs it directly.
+pub fn select(
+    backend: Backend,
+    host: &Arch,
+    target: &Arch,
+    native: bool,
+    emulator: Option<&Path>,
+) -> Result<Selected, ContainerError> {
+    match backend {
+        Backend::Native if native => Ok(Selected::Native),
+        Backend::Native => Err(ContainerError::Backend(format!(
+            "this {host} host cannot run {target} natively; try --backend emulate or --backend vm"
+        ))),
+        Backend::Emulate => emulation(target, emulator).map(Selected::Emulate),
+        Backend::Auto if native => Ok(Selected::Native),
+        Backend::Auto => emulation(target, emulator).map(Selected::Emulate).map_err(|e| {
+            ContainerError::Backend(format!(
+                "this {host} host cannot run {target} natively, and cannot emulate it: {e}; \
+                 or boot a guest with --backend vm"
+            ))
+        }),
+        Backend::Vm => Err(ContainerError::Backend(
+            "the vm backend supports `ocix run` only".into(),
+        )),
+    }
+}
+
+/// The emulation of `target`: its qemu-user binary, ELF magic and CPU.
+pub fn emulation(target: &Arch, explicit: Option<&Path>) -> Result<Emulation, ContainerError> {
+    let qemu = target.qemu_user_binary().ok_or_else(|| {
+        ContainerError::Backend(format!("QEMU has no user-mode emulator for {target}"))
+    })?;
+    let interpreter = match explicit {
+        Some(p) if is_executable(p) => p.to_path_buf(),
+        Some(p) => {
+            return Err(ContainerError::Backend(format!(
+                "--emulator {}: not an executable file",
+                p.display()
+            )))
+        }
+        None => find_emulator(qemu).ok_or_else(|| {
+            ContainerError::Backend(format!(
+                "no {qemu} (or {qemu}-static) on PATH; install Debian's qemu-user-static \
+                 (ci/setup does) or pass --emulator PATH"
+            ))
+        })?,
+    };
+    let (magic, mask) = target.binfmt_magic_mask().ok_or_else(|| {
+        ContainerError::Backend(format!("no binfmt_misc magic known for {target}"))
+    })?;
+    Ok(Emulation {
+        name: format!("ocix-{}", qemu.trim_start_matches("qemu-")),
+        interpreter,
+        magic,
+        mask,
+        cpu: target.qemu_cpu().map(String::from),
+    })
+}
+
+/// `qemu-X-static` or `qemu-X` on PATH (then /usr/bin).
+pub fn find_emulator(qemu: &str) -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let names = [format!("{qemu}-static"), qemu.to_string()];
+    let found = path
+        .split(':')
+        .filter(|d| !d.is_empty())
+        .chain(["/usr/bin"])
+        .flat_map(|d| names.iter().map(move |n| Path::new(d).join(n)))
+        .find(|p| is_executable(p));
+    found
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
