@@ -38,12 +38,14 @@ pub fn select(
         ))),
         Backend::Emulate => emulation(target, emulator).map(Selected::Emulate),
         Backend::Auto if native => Ok(Selected::Native),
-        Backend::Auto => emulation(target, emulator).map(Selected::Emulate).map_err(|e| {
-            ContainerError::Backend(format!(
-                "this {host} host cannot run {target} natively, and cannot emulate it: {e}; \
+        Backend::Auto => emulation(target, emulator)
+            .map(Selected::Emulate)
+            .map_err(|e| {
+                ContainerError::Backend(format!(
+                    "this {host} host cannot run {target} natively, and cannot emulate it: {e}; \
                  or boot a guest with --backend vm"
-            ))
-        }),
+                ))
+            }),
         Backend::Vm => Err(ContainerError::Backend(
             "the vm backend supports `ocix run` only".into(),
         )),
@@ -100,4 +102,42 @@ fn is_executable(p: &Path) -> bool {
     std::fs::metadata(p)
         .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         .unwrap_or(false)
+}
+
+/// The host's own architecture (from `uname -m`).
+pub fn host_arch() -> Result<Arch, ContainerError> {
+    let machine = nix::sys::utsname::uname()
+        .map_err(|e| ContainerError::Backend(format!("uname: {e}")))?
+        .machine()
+        .to_string_lossy()
+        .into_owned();
+    Arch::parse(&machine).map_err(|e| ContainerError::Backend(format!("host architecture: {e}")))
+}
+
+/// Whether this host's kernel runs `target` binaries itself.
+pub fn runs_natively(host: &Arch, target: &Arch) -> bool {
+    matches!(
+        ocix_arch_matrix::compat::host_runs_natively(host, target),
+        ocix_arch_matrix::compat::Native::Yes
+    )
+}
+
+/// Backend for an explicit or annotated target; no target means the
+/// bundle is taken to be for this host.
+pub fn plan(
+    target: Option<&Arch>,
+    backend: Backend,
+    emulator: Option<&Path>,
+) -> Result<Selected, ContainerError> {
+    let host = host_arch()?;
+    let Some(target) = target else {
+        return select(backend, &host, &host, true, emulator);
+    };
+    select(
+        backend,
+        &host,
+        target,
+        runs_natively(&host, target),
+        emulator,
+    )
 }

@@ -59,6 +59,8 @@ pub(crate) struct ChildContext {
     pub extra_fds: u32,
     /// Variables added to the process environment (LISTEN_FDS...).
     pub extra_env: Vec<String>,
+    /// Container-private user-mode emulation (the emulate backend).
+    pub emulation: Option<crate::linux::binfmt::Emulation>,
     /// Parent descriptors the children must close at once: the state
     /// directory's lock (a shared flock would otherwise outlive `create`).
     pub close_in_child: Vec<std::os::fd::RawFd>,

@@ -1,5 +1,6 @@
 //! `create`: everything up to a container whose init waits for `start`.
 
+use super::backend::{self, Selected};
 use super::context::{ChildContext, CreateOptions};
 use super::{init, startsock, wait, ContainerError};
 use crate::linux::channel::{self, Msg};
@@ -29,7 +30,15 @@ pub fn create(store: &Store, id: &str, opts: &CreateOptions) -> Result<Created, 
     for w in warnings {
         log::warn!("{w}");
     }
-    create_from_spec(store, id, opts, spec)
+    let target = match &opts.arch {
+        Some(a) => Some(
+            ocix_arch_matrix::Arch::parse(a)
+                .map_err(|e| ContainerError::Backend(format!("--arch: {e}")))?,
+        ),
+        None => None,
+    };
+    let selected = backend::plan(target.as_ref(), opts.backend, opts.emulator.as_deref())?;
+    create_from_spec(store, id, opts, spec, selected)
 }
 
 /// [`create`] with an already loaded and validated spec.
@@ -38,6 +47,7 @@ pub fn create_from_spec(
     id: &str,
     opts: &CreateOptions,
     spec: Spec,
+    selected: Selected,
 ) -> Result<Created, ContainerError> {
     check_supported(&spec, opts)?;
     let dir = store.create(id)?;
@@ -46,7 +56,7 @@ pub fn create_from_spec(
         pids: Vec::new(),
         poststop: None,
     };
-    let result = create_in(&mut guard, id, opts, spec);
+    let result = create_in(&mut guard, id, opts, spec, selected);
     if result.is_ok() {
         guard.dir = None;
         guard.pids.clear();
@@ -92,6 +102,7 @@ fn create_in(
     id: &str,
     opts: &CreateOptions,
     spec: Spec,
+    selected: Selected,
 ) -> Result<Created, ContainerError> {
     let dir = guard
         .dir
@@ -111,15 +122,29 @@ fn create_in(
         private: Default::default(),
     };
     state.private.creator_pid = std::process::id() as i32;
+    state.private.backend = Some(selected.name().to_string());
     dir.save(&state)?;
     save_config(dir, &spec)?;
     guard.poststop = spec.hooks.as_ref().map(|h| h.poststop.clone());
 
-    let ctx_parts = plan_namespaces(&spec)?;
+    let emulation = match selected {
+        Selected::Emulate(e) => Some(e),
+        Selected::Native => None,
+    };
+    let mut ctx_parts = plan_namespaces(&spec)?;
+    if emulation.is_some() && !ctx_parts.in_userns {
+        // binfmt_misc instances belong to user namespaces: give the
+        // container one, mapping all ids to themselves.
+        ctx_parts.new_user = true;
+        ctx_parts.in_userns = true;
+    }
     let listener = startsock::listen_in(dir.raw_fd())
         .map_err(ContainerError::io("cannot create start socket"))?;
     let (parent_chan, child_chan) = channel::pair().map_err(ContainerError::io("socketpair"))?;
-    let (extra_fds, extra_env) = inherited_fds(opts.preserve_fds);
+    let (extra_fds, mut extra_env) = inherited_fds(opts.preserve_fds);
+    if let Some(cpu) = emulation.as_ref().and_then(|e| e.cpu.as_ref()) {
+        extra_env.push(format!("QEMU_CPU={cpu}"));
+    }
     let userns_maps = spec
         .linux
         .as_ref()
@@ -148,6 +173,7 @@ fn create_in(
         extra_fds,
         extra_env,
         close_in_child: vec![dir.raw_fd()],
+        emulation,
         spec,
     };
     let new_user = ctx.new_user;

@@ -8,7 +8,7 @@ use super::context::ChildContext;
 use super::startsock;
 use crate::linux::channel::Msg;
 use crate::linux::rootfs::{self, Enter};
-use crate::linux::{console, exec, hooks, identity, rlimits, user};
+use crate::linux::{binfmt, console, exec, hooks, identity, rlimits, user};
 use crate::spec::Spec;
 use nix::sched::{setns, unshare, CloneFlags};
 use nix::unistd::{fork, setresgid, setresuid, ForkResult, Gid, Uid};
@@ -119,6 +119,9 @@ fn init_until_created(ctx: &ChildContext) -> Step<String> {
     let spec = &ctx.spec;
     let process = spec.process.as_ref().ok_or("config.json has no process")?;
     rootfs::prepare(spec, &ctx.bundle, &ctx.rootfs, ctx.devices).map_err(|e| e.to_string())?;
+    if let Some(e) = &ctx.emulation {
+        binfmt::register_in_container(&ctx.rootfs, e).map_err(|e| e.to_string())?;
+    }
     if process.terminal {
         setup_terminal(ctx, process.console_size)?;
     }

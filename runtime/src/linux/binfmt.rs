@@ -67,7 +67,8 @@ pub fn register_in_container(rootfs: &Path, e: &Emulation) -> Result<(), RootfsE
         None::<&str>,
     )
     .map_err(|e| RootfsError {
-        what: "cannot mount a private binfmt_misc (needs Linux 6.7+ and a user namespace) on".into(),
+        what: "cannot mount a private binfmt_misc (needs Linux 6.7+ and a user namespace) on"
+            .into(),
         path: dir.display().to_string(),
         source: e.into(),
     })?;
@@ -92,6 +93,9 @@ mod tests {
             mask: vec![0xff, 0xff, 0xfe],
             cpu: None,
         };
-        assert_eq!(e.register_line(), ":ocix-arm:M::\\x7f\\x45\\x3a:\\xff\\xff\\xfe:/usr/bin/qemu-arm:F");
+        assert_eq!(
+            e.register_line(),
+            ":ocix-arm:M::\\x7f\\x45\\x3a:\\xff\\xff\\xfe:/usr/bin/qemu-arm:F"
+        );
     }
 }

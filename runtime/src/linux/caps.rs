@@ -146,7 +146,13 @@ pub fn apply_sets(c: &Capabilities) -> io::Result<()> {
             0,
         )
     };
+    // The kernel only raises an ambient capability that is both permitted
+    // and inheritable; others are skipped as runc does (load-time
+    // validation warns about them).
     for cap in c.ambient.iter().flatten().filter_map(|n| cap_from_name(n)) {
+        if (perm & inh) & (1u64 << cap) == 0 {
+            continue;
+        }
         // SAFETY: prctl with integer arguments only.
         let r = unsafe {
             libc::prctl(

@@ -1,6 +1,7 @@
 //! Linux mechanics of a container: namespaces, rootfs and mounts, devices,
 //! credentials, capabilities, rlimits, hooks and the console.
 
+pub mod binfmt;
 pub mod caps;
 pub mod channel;
 pub mod console;
@@ -15,4 +16,3 @@ pub mod resolve;
 pub mod rlimits;
 pub mod rootfs;
 pub mod user;
-pub mod binfmt;

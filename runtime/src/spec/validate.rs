@@ -25,6 +25,7 @@ pub fn validate(spec: &Spec, bundle: &Path) -> Result<Vec<String>, SpecError> {
         ));
     }
     check_process(spec)?;
+    warnings.extend(ambient_warnings(spec));
     for (i, m) in spec.mounts.iter().enumerate() {
         if m.destination.is_empty() {
             return Err(SpecError::invalid(
@@ -117,6 +118,20 @@ fn check_process(spec: &Spec) -> Result<(), SpecError> {
         }
     }
     Ok(())
+}
+
+/// Ambient capabilities the kernel will refuse to raise.
+fn ambient_warnings(spec: &Spec) -> Vec<String> {
+    let Some(c) = spec.process.as_ref().and_then(|p| p.capabilities.as_ref()) else {
+        return Vec::new();
+    };
+    let has = |set: &Option<Vec<String>>, n: &str| set.iter().flatten().any(|x| x == n);
+    c.ambient
+        .iter()
+        .flatten()
+        .filter(|n| !(has(&c.inheritable, n) && has(&c.permitted, n)))
+        .map(|n| format!("process.capabilities.ambient: {n} is not both permitted and inheritable; it is not raised"))
+        .collect()
 }
 
 fn check_linux(spec: &Spec) -> Result<(), SpecError> {
