@@ -67,8 +67,9 @@ pub fn emulation(target: &Arch, explicit: Option<&Path>) -> Result<Emulation, Co
         }
         None => find_emulator(qemu).ok_or_else(|| {
             ContainerError::Backend(format!(
-                "no {qemu} (or {qemu}-static) on PATH; install Debian's qemu-user-static \
-                 (ci/setup does) or pass --emulator PATH"
+                "no {qemu} (or {qemu}-static) on the emulator path ($OCIX_EMULATOR_PATH, \
+                 else PATH); install Debian's qemu-user (ci/setup does) \
+                 or pass --emulator PATH"
             ))
         })?,
     };
@@ -84,14 +85,17 @@ pub fn emulation(target: &Arch, explicit: Option<&Path>) -> Result<Emulation, Co
     })
 }
 
-/// `qemu-X-static` or `qemu-X` on PATH (then /usr/bin).
+/// `qemu-X-static` or `qemu-X` in `$OCIX_EMULATOR_PATH` (a colon list),
+/// else on PATH, then in /usr/bin.
 pub fn find_emulator(qemu: &str) -> Option<PathBuf> {
-    let path = std::env::var("PATH").unwrap_or_default();
+    let path = match std::env::var("OCIX_EMULATOR_PATH") {
+        Ok(p) => p,
+        Err(_) => std::env::var("PATH").unwrap_or_default() + ":/usr/bin",
+    };
     let names = [format!("{qemu}-static"), qemu.to_string()];
     let found = path
         .split(':')
         .filter(|d| !d.is_empty())
-        .chain(["/usr/bin"])
         .flat_map(|d| names.iter().map(move |n| Path::new(d).join(n)))
         .find(|p| is_executable(p));
     found
