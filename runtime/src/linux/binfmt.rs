@@ -6,7 +6,9 @@
 //! the container's tree at `/proc/sys/fs/binfmt_misc` (where a system
 //! keeps it anyway) before the switch into the rootfs. The handler has
 //! flag `F`: the kernel opens the interpreter at registration, from the
-//! host, so it need not exist in the rootfs. Nothing on the host changes.
+//! host, so it need not exist in the rootfs; flag `P` passes the program's
+//! own argv[0] (multi-call binaries such as busybox dispatch on it, and
+//! QEMU recognises the flag). Nothing on the host changes.
 
 use super::rootfs::{self, RootfsError};
 use nix::mount::{mount, MsFlags};
@@ -37,7 +39,7 @@ impl Emulation {
             })
         };
         format!(
-            ":{}:M::{}:{}:{}:F",
+            ":{}:M::{}:{}:{}:FP",
             self.name,
             hex(&self.magic),
             hex(&self.mask),
@@ -95,7 +97,7 @@ mod tests {
         };
         assert_eq!(
             e.register_line(),
-            ":ocix-arm:M::\\x7f\\x45\\x3a:\\xff\\xff\\xfe:/usr/bin/qemu-arm:F"
+            ":ocix-arm:M::\\x7f\\x45\\x3a:\\xff\\xff\\xfe:/usr/bin/qemu-arm:FP"
         );
     }
 }

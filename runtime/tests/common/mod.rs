@@ -192,3 +192,11 @@ pub fn make_rootfs(rootfs: &Path) {
     )
     .expect("group");
 }
+
+/// Replaces the rootfs's busybox with `busybox` (a foreign one); the
+/// applet links stay valid.
+pub fn make_rootfs_from(rootfs: &Path, busybox: &Path) {
+    let dst = rootfs.join("bin/busybox");
+    fs::remove_file(&dst).expect("remove host busybox");
+    fs::copy(busybox, &dst).expect("copy foreign busybox");
+}
