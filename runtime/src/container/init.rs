@@ -5,10 +5,10 @@
 //! return: they end in `_exit` or `execve`.
 
 use super::context::ChildContext;
-use super::startsock;
+use super::{launch, startsock};
 use crate::linux::channel::Msg;
 use crate::linux::rootfs::{self, Enter};
-use crate::linux::{binfmt, console, exec, hooks, identity, rlimits, user};
+use crate::linux::{binfmt, console, hooks, rlimits};
 use crate::spec::Spec;
 use nix::sched::{setns, unshare, CloneFlags};
 use nix::unistd::{fork, setresgid, setresuid, ForkResult, Gid, Uid};
@@ -219,71 +219,19 @@ fn wait_and_exec(ctx: &ChildContext, state_json: &str) -> ! {
     exit(127)
 }
 
-/// Runs the startContainer hooks, becomes the configured user and execs.
+/// Runs the startContainer hooks, then becomes the program.
 /// Returns only the reason it could not.
 fn final_steps(ctx: &ChildContext, state_json: &str) -> String {
-    let run = || -> Step<std::convert::Infallible> {
-        let spec = &ctx.spec;
-        let process = spec.process.as_ref().ok_or("config.json has no process")?;
-        if let Some(h) = &spec.hooks {
+    let spec = &ctx.spec;
+    let Some(process) = spec.process.as_ref() else {
+        return "config.json has no process".into();
+    };
+    if let Some(h) = &spec.hooks {
+        if let Err(e) =
             hooks::run_hooks("startContainer", &h.start_container, state_json.as_bytes())
-                .map_err(|e| e.to_string())?;
-        }
-        let (ident, home) = resolve_identity(process)?;
-        let mut env = process.env.clone();
-        env.extend(ctx.extra_env.iter().cloned());
-        if !env.iter().any(|e| e.starts_with("HOME=")) {
-            env.push(format!("HOME={}", home.unwrap_or_else(|| "/".into())));
-        }
-        // cwd before dropping privileges (it may be root-only), as runc.
-        nix::unistd::chdir(process.cwd.as_str())
-            .map_err(|e| format!("cannot chdir to {}: {e}", process.cwd))?;
-        let setgroups_allowed = std::fs::read_to_string("/proc/self/setgroups")
-            .map(|s| s.trim() != "deny")
-            .unwrap_or(true);
-        identity::switch(&ident, process.capabilities.as_ref(), setgroups_allowed)
-            .map_err(|e| e.to_string())?;
-        if process.no_new_privileges {
-            identity::set_no_new_privs().map_err(ctx_err("no_new_privs"))?;
-        }
-        if let Some(mask) = process.user.umask {
-            nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(mask));
-        }
-        let args: Vec<String> = process.args.clone();
-        let prog_name = args.first().ok_or("process.args is empty")?;
-        let program = exec::find_program(prog_name, &env)
-            .ok_or_else(|| format!("exec {prog_name:?}: executable file not found in $PATH"))?;
-        exec::reset_signals();
-        exec::cloexec_from(3 + ctx.extra_fds).map_err(ctx_err("close_range"))?;
-        let e = exec::exec(&program, &args, &env);
-        Err(format!("exec {}: {e}", program.display()))
-    };
-    match run() {
-        Err(e) => e,
-        Ok(never) => match never {},
-    }
-}
-
-/// uid, gid and groups of the process; `user.username` is looked up in
-/// the container's own `/etc/passwd` (we are inside the rootfs by now).
-fn resolve_identity(p: &crate::spec::Process) -> Step<(identity::Identity, Option<String>)> {
-    let root = Path::new("/");
-    let u = &p.user;
-    let (uid, gid, name) = match u.username.as_deref().filter(|n| !n.is_empty()) {
-        Some(n) => {
-            let e = user::lookup_user(root, n).map_err(|e| e.to_string())?;
-            (e.uid, e.gid, Some(e.name))
-        }
-        None => (u.uid, u.gid, None),
-    };
-    let mut groups = u.additional_gids.clone();
-    if let Some(n) = &name {
-        for g in user::supplementary_groups(root, n, gid) {
-            if !groups.contains(&g) {
-                groups.push(g);
-            }
+        {
+            return e.to_string();
         }
     }
-    let home = user::home_of(root, uid);
-    Ok((identity::Identity { uid, gid, groups }, home))
+    launch::launch(spec, process, &ctx.extra_env, ctx.extra_fds)
 }

@@ -13,6 +13,7 @@ pub mod delete;
 mod error;
 mod init;
 pub mod kill;
+mod launch;
 pub mod list;
 pub mod query;
 pub mod run;
