@@ -10,6 +10,7 @@ pub mod backend;
 mod context;
 pub mod create;
 pub mod delete;
+pub mod exec;
 mod error;
 mod init;
 pub mod kill;

@@ -21,7 +21,7 @@ pub struct RunMode {
 }
 
 /// Signals a foreground `run` passes on to the container.
-const FORWARDED: [Signal; 8] = [
+pub(super) const FORWARDED: [Signal; 8] = [
     Signal::SIGINT,
     Signal::SIGTERM,
     Signal::SIGHUP,
@@ -80,7 +80,7 @@ fn start_or_delete(store: &Store, id: &str) -> Result<(), ContainerError> {
 
 /// Forwards signals to `pid`, relays the terminal if there is one, and
 /// reaps children until `pid` exits.
-fn supervise(
+pub(super) fn supervise(
     pid: i32,
     mask: &SigSet,
     master: Option<OwnedFd>,

@@ -75,9 +75,8 @@ pub fn get_size(fd: RawFd) -> Option<(u16, u16)> {
     (r == 0).then_some((ws.ws_row, ws.ws_col))
 }
 
-/// Sends the master to a `--console-socket` listener, as runc does (the
-/// message body names the terminal).
-pub fn send_to_socket(socket: &Path, master: RawFd) -> io::Result<()> {
+/// Connects to a `--console-socket` listener.
+pub fn connect_socket(socket: &Path) -> io::Result<OwnedFd> {
     let sock = nix::sys::socket::socket(
         nix::sys::socket::AddressFamily::Unix,
         nix::sys::socket::SockType::Stream,
@@ -86,6 +85,12 @@ pub fn send_to_socket(socket: &Path, master: RawFd) -> io::Result<()> {
     )?;
     let addr = UnixAddr::new(socket)?;
     nix::sys::socket::connect(sock.as_raw_fd(), &addr)?;
+    Ok(sock)
+}
+
+/// Sends the master over a connected console socket, as runc does (the
+/// message body names the terminal).
+pub fn send_master(sock: &OwnedFd, master: RawFd) -> io::Result<()> {
     let name = b"/dev/ptmx";
     let fds = [master];
     sendmsg::<()>(
@@ -96,6 +101,11 @@ pub fn send_to_socket(socket: &Path, master: RawFd) -> io::Result<()> {
         None,
     )?;
     Ok(())
+}
+
+/// Connects to a `--console-socket` listener and sends the master.
+pub fn send_to_socket(socket: &Path, master: RawFd) -> io::Result<()> {
+    send_master(&connect_socket(socket)?, master)
 }
 
 /// Makes `slave` the controlling terminal and stdin/stdout/stderr.

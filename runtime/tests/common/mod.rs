@@ -200,3 +200,30 @@ pub fn make_rootfs_from(rootfs: &Path, busybox: &Path) {
     fs::remove_file(&dst).expect("remove host busybox");
     fs::copy(busybox, &dst).expect("copy foreign busybox");
 }
+
+/// Accepts one connection on `listener` and returns the descriptor it
+/// carries (SCM_RIGHTS), as a console-socket peer does.
+pub fn receive_fd(listener: &std::os::unix::net::UnixListener) -> std::os::fd::OwnedFd {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+    let (conn, _) = listener.accept().expect("accept");
+    let mut buf = [0u8; 256];
+    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+    let mut space = nix::cmsg_space!([RawFd; 1]);
+    let msg = recvmsg::<()>(
+        conn.as_raw_fd(),
+        &mut iov,
+        Some(&mut space),
+        MsgFlags::empty(),
+    )
+    .expect("recvmsg");
+    for c in msg.cmsgs().expect("cmsgs") {
+        if let ControlMessageOwned::ScmRights(fds) = c {
+            if let Some(fd) = fds.first() {
+                // SAFETY: the kernel just gave us this descriptor.
+                return unsafe { OwnedFd::from_raw_fd(*fd) };
+            }
+        }
+    }
+    panic!("no descriptor received");
+}

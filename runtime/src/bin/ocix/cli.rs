@@ -63,6 +63,8 @@ pub enum Command {
     List(ListArgs),
     /// Create and start a container, wait for it and exit with its code.
     Run(RunArgs),
+    /// Run another process in a running container.
+    Exec(ExecArgs),
     /// Write a default config.json.
     Spec(SpecArgs),
     /// Print the runtime's features as JSON.
@@ -234,4 +236,49 @@ pub struct VerifyArgs {
     pub jobs: usize,
     /// Bundle directory.
     pub bundle: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// JSON file holding the process (runtime-spec `process` object).
+    #[arg(short, long, value_name = "FILE")]
+    pub process: Option<PathBuf>,
+    /// Allocate a terminal.
+    #[arg(short, long)]
+    pub tty: bool,
+    /// Unix socket that receives the pty master.
+    #[arg(long = "console-socket", value_name = "PATH")]
+    pub console_socket: Option<PathBuf>,
+    /// Do not wait for the process.
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Write the process's pid to FILE.
+    #[arg(long = "pid-file", value_name = "FILE")]
+    pub pid_file: Option<PathBuf>,
+    /// Working directory in the container.
+    #[arg(long)]
+    pub cwd: Option<String>,
+    /// Set an environment variable (KEY=value); repeatable.
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// uid[:gid] to run as.
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Additional gids; repeatable.
+    #[arg(short = 'g', long = "additional-gids")]
+    pub additional_gids: Vec<u32>,
+    /// Add a capability; repeatable.
+    #[arg(short, long = "cap")]
+    pub cap: Vec<String>,
+    /// Set no_new_privileges.
+    #[arg(long = "no-new-privs")]
+    pub no_new_privs: bool,
+    /// Pass N extra file descriptors (3 .. 3+N-1).
+    #[arg(long = "preserve-fds", default_value_t = 0)]
+    pub preserve_fds: u32,
+    /// Container id.
+    pub id: String,
+    /// Command and arguments (unless --process is given).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }

@@ -59,6 +59,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
         Command::Delete(a) => commands::delete::run(&store, a),
         Command::List(a) => commands::list::run(&store, a),
         Command::Run(a) => commands::run::run(&store, a),
+        Command::Exec(a) => commands::exec::run(&store, a),
         Command::Spec(a) => commands::spec::run(a),
         Command::Features => commands::features::run(),
         Command::Digest(a) => commands::digest::run(a),

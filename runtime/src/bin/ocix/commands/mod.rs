@@ -4,6 +4,7 @@
 pub mod create;
 pub mod delete;
 pub mod digest;
+pub mod exec;
 pub mod features;
 pub mod kill;
 pub mod list;
