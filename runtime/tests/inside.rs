@@ -233,3 +233,114 @@ fn user_namespace_maps_root_to_an_unprivileged_host_id() {
         "{out}"
     );
 }
+
+#[test]
+fn sysctl_oom_score_and_no_new_privs_are_applied() {
+    let script = "cat /proc/sys/net/ipv4/ip_forward /proc/self/oom_score_adj; grep NoNewPrivs /proc/self/status";
+    let Some((out, _)) = inside("sysctl", script, |c| {
+        c["linux"]["sysctl"] = json!({"net.ipv4.ip_forward": "1"});
+        c["process"]["oomScoreAdj"] = json!(345);
+        c["process"]["noNewPrivileges"] = json!(true);
+    }) else {
+        return;
+    };
+    assert_eq!(out, "1\n345\nNoNewPrivs:\t1\n");
+}
+
+#[test]
+fn time_namespace_offsets_shift_the_boot_clock() {
+    let Some((out, code)) = inside("timens", "cut -d. -f1 /proc/uptime", |c| {
+        c["linux"]["namespaces"]
+            .as_array_mut()
+            .expect("ns")
+            .push(json!({"type": "time"}));
+        c["linux"]["timeOffsets"] = json!({"boottime": {"secs": 1000000, "nanosecs": 0}});
+    }) else {
+        return;
+    };
+    assert_eq!(code, 0, "{out}");
+    let host: u64 = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|s| s.split('.').next().and_then(|n| n.parse().ok()))
+        .unwrap_or(0);
+    let inner: u64 = out.trim().parse().unwrap_or(0);
+    assert!(
+        inner >= host + 1_000_000 && inner < host + 1_000_100,
+        "host {host}, container {inner}"
+    );
+}
+
+#[test]
+fn joins_namespaces_of_another_container_by_path() {
+    if !prerequisites("join_by_path") {
+        return;
+    }
+    let mut a = Bundle::sh("exec sleep 1000");
+    a.config["hostname"] = json!("first-box");
+    a.save();
+    let dir = a.dir();
+    assert!(a
+        .ocix(&["create", "--bundle", dir.to_str().expect("utf-8"), "first"])
+        .status
+        .success());
+    let st: serde_json::Value =
+        serde_json::from_slice(&a.ocix(&["state", "first"]).stdout).expect("state");
+    let pid = st["pid"].as_i64().expect("pid");
+    let mut b = Bundle::sh("hostname; readlink /proc/self/ns/net");
+    for ns in b.config["linux"]["namespaces"].as_array_mut().expect("ns") {
+        let kind = ns["type"].as_str().unwrap_or_default().to_string();
+        if kind == "uts" || kind == "network" {
+            let file = if kind == "network" { "net" } else { "uts" };
+            ns["path"] = json!(format!("/proc/{pid}/ns/{file}"));
+        }
+    }
+    b.config.as_object_mut().expect("config").remove("hostname");
+    b.save();
+    let out = b.run("second");
+    let want_net = std::fs::read_link(format!("/proc/{pid}/ns/net")).expect("net ns");
+    assert_eq!(
+        text(&out.stdout),
+        format!("first-box\n{}\n", want_net.display()),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(a.ocix(&["delete", "--force", "first"]).status.success());
+}
+
+#[test]
+fn only_preserved_fds_reach_the_container() {
+    use std::os::unix::process::CommandExt;
+    if !prerequisites("preserve_fds") {
+        return;
+    }
+    let b = Bundle::sh("ls /proc/self/fd | sort -n | tr '\\n' ' '");
+    let dir = b.dir();
+    let extra = std::fs::File::open("/etc/hostname").expect("open");
+    let run = |preserve: &str| {
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&extra);
+        let mut cmd = std::process::Command::new(common::ocix_bin());
+        cmd.arg("--root")
+            .arg(b.root())
+            .args([
+                "run",
+                "--preserve-fds",
+                preserve,
+                "--bundle",
+                dir.to_str().expect("utf-8"),
+            ])
+            .arg(format!("fds{preserve}"));
+        // SAFETY: dup2 in the child before exec; async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::dup2(fd, 3) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        text(&cmd.output().expect("run").stdout)
+    };
+    // `ls` itself opens one descriptor for /proc/self/fd.
+    assert_eq!(run("0"), "0 1 2 3 ");
+    assert_eq!(run("1"), "0 1 2 3 4 ");
+}
