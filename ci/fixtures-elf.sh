@@ -4,6 +4,11 @@
 #   busybox-ARCH         Debian's busybox-static (static, no PT_INTERP)
 #   hello-TAG            tiny C programs from Debian's cross compilers
 #                        (dynamic, with PT_INTERP, unless noted)
+#   neon-declared        static ARMv7 program using NEON, which its build
+#                        attributes declare
+#   neon-hidden          static ARMv6/VFPv2 program (so say its attributes)
+#                        that executes one NEON instruction, then prints
+#                        "survived"
 # Idempotent: every output that exists is kept, so a warm run does nothing
 # but a few stat calls. Needs root (dpkg --add-architecture, apt-get).
 set -euo pipefail
@@ -92,9 +97,18 @@ bare=(
 	"bare-mips64el-n32|gcc-mips64el-linux-gnuabi64|mips64el-linux-gnuabi64-gcc|-mabi=n32"
 	"bare-x32|gcc|gcc|-mx32"
 )
+# name | Debian package | compiler | flags | source, for the emulate tests
+# (runtime/tests/emulate_be.rs): preflight must refuse neon-declared for
+# an ARMv6 tune, and neon-hidden must die of SIGILL under an ARMv6 CPU
+# model. neon-hidden has no libc: Debian's armhf libc.a is ARMv7 with
+# NEON, which would both change the attributes and trap before main.
+neon=(
+	"neon-declared|gcc-arm-linux-gnueabihf|arm-linux-gnueabihf-gcc|-march=armv7-a -mfpu=neon -mfloat-abi=hard -marm -static|neon-declared.c"
+	"neon-hidden|gcc-arm-linux-gnueabihf|arm-linux-gnueabihf-gcc|-march=armv6 -mfpu=vfp -mfloat-abi=hard -marm -ffreestanding -nostdlib -static -Wl,-e,_start|neon-hidden.c"
+)
 
 need=()
-for spec in "${cross[@]}" "${bare[@]}"; do
+for spec in "${cross[@]}" "${bare[@]}" "${neon[@]}"; do
 	IFS='|' read -r name pkg cc _ <<<"$spec"
 	[ -s "$cache/$name" ] && continue
 	command -v "$cc" >/dev/null || need+=("$pkg")
@@ -119,6 +133,48 @@ EOF
 cat >"$src/bare.c" <<'EOF'
 void _start(void) { for (;;) { } }
 EOF
+cat >"$src/neon-declared.c" <<'EOF'
+#include <arm_neon.h>
+#include <stdio.h>
+int main(int argc, char **argv)
+{
+	(void)argv;
+	float32x4_t v = vdupq_n_f32((float)argc);
+	v = vaddq_f32(v, v);
+	printf("neon-declared: %g\n", (double)vgetq_lane_f32(v, 0));
+	return 0;
+}
+EOF
+cat >"$src/neon-hidden.c" <<'EOF'
+/* Raw EABI syscalls: r7 = number, svc #0. */
+static long sys3(long nr, long a, long b, long c)
+{
+	register long r7 __asm__("r7") = nr;
+	register long r0 __asm__("r0") = a;
+	register long r1 __asm__("r1") = b;
+	register long r2 __asm__("r2") = c;
+	__asm__ volatile("svc #0" : "+r"(r0) : "r"(r7), "r"(r1), "r"(r2) : "memory");
+	return r0;
+}
+static void say(const char *s)
+{
+	long n = 0;
+	while (s[n])
+		n++;
+	sys3(4 /* write */, 1, (long)s, n);
+}
+void __attribute__((noreturn)) _start(void)
+{
+	say("neon-hidden: executing vadd.f32 q0, q0, q0\n");
+	/* vadd.f32 q0, q0, q0: NEON data processing, ARM encoding. .inst
+	 * keeps it out of the build attributes. */
+	__asm__ volatile(".inst 0xf2000d40" ::: "q0");
+	say("survived\n");
+	sys3(248 /* exit_group */, 0, 0, 0);
+	for (;;)
+		;
+}
+EOF
 
 for spec in "${cross[@]}"; do
 	IFS='|' read -r name _ cc flags <<<"$spec"
@@ -142,6 +198,15 @@ for spec in "${bare[@]}"; do
 		rm -f "$out.part"
 		log "SKIP $name: $cc $flags cannot link here"
 	fi
+done
+for spec in "${neon[@]}"; do
+	IFS='|' read -r name _ cc flags file <<<"$spec"
+	out="$cache/$name"
+	[ -s "$out" ] && continue
+	# shellcheck disable=SC2086
+	"$cc" -O2 $flags -o "$out.part" "$src/$file"
+	mv "$out.part" "$out"
+	log "made $out"
 done
 
 log "ready: $cache"
