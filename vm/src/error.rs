@@ -1,0 +1,104 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What can go wrong preparing, booting or supervising a guest.
+#[derive(Debug, thiserror::Error)]
+pub enum VmError {
+    /// No machine profile for this architecture.
+    #[error("no guest machine for {arch}: the vm backend supports {supported}")]
+    NoProfile {
+        /// The requested architecture's canonical name.
+        arch: String,
+        /// The architectures that have profiles.
+        supported: String,
+    },
+    /// A file the guest needs is missing.
+    #[error("{what} not found at {}; {hint}", path.display())]
+    Missing {
+        /// What is missing (`kernel for aarch64`).
+        what: String,
+        /// Where it was looked for.
+        path: PathBuf,
+        /// How to get it.
+        hint: String,
+    },
+    /// An I/O error, with what was being done.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The guest sent bytes that are not a valid frame.
+    #[error("guest protocol: {0}")]
+    Protocol(#[from] crate::protocol::ProtocolError),
+    /// QEMU could not be started.
+    #[error("cannot start {program}: {source}")]
+    Spawn {
+        /// The QEMU binary.
+        program: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The guest did not finish in time.
+    #[error("guest timed out after {}s{}", .limit.as_secs_f32(), console_tail(.console))]
+    Timeout {
+        /// The limit.
+        limit: Duration,
+        /// The last kernel console lines.
+        console: Vec<String>,
+    },
+    /// QEMU ended without the guest reporting an exit status.
+    #[error("guest ended without an exit status ({status}){}{}", qemu_stderr(.stderr), console_tail(.console))]
+    NoExit {
+        /// QEMU's exit status.
+        status: String,
+        /// QEMU's own stderr.
+        stderr: String,
+        /// The last kernel console lines.
+        console: Vec<String>,
+    },
+    /// The guest agent reported an error.
+    #[error("guest agent: {message}{}", console_tail(.console))]
+    Agent {
+        /// The agent's message.
+        message: String,
+        /// The last kernel console lines.
+        console: Vec<String>,
+    },
+    /// Interrupted by a signal (Ctrl-C); QEMU was stopped.
+    #[error("interrupted by {0}; guest stopped")]
+    Interrupted(&'static str),
+}
+
+impl VmError {
+    /// An [`VmError::Io`] maker for `map_err`.
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> VmError {
+        let context = context.into();
+        move |source| VmError::Io { context, source }
+    }
+}
+
+fn console_tail(lines: &[String]) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\nlast kernel console lines:");
+    for l in lines {
+        s.push_str("\n  ");
+        s.push_str(l);
+    }
+    s
+}
+
+fn qemu_stderr(text: &str) -> String {
+    let t = text.trim();
+    if t.is_empty() {
+        String::new()
+    } else {
+        format!("\nqemu: {t}")
+    }
+}

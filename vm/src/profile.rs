@@ -1,0 +1,301 @@
+//! Machine profiles: which QEMU machine runs a guest of each architecture,
+//! with which CPU, console and protocol channel. Pure data plus a lookup.
+
+use ocix_arch_matrix::{Arch, Endian, Family, Isa};
+
+use crate::VmError;
+
+/// How the guest agent's byte stream reaches the host, apart from the
+/// kernel console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// A `virtserialport` named [`PORT_NAME`] on a virtio-serial device
+    /// (`virtio-serial-device` on virtio-mmio, `virtio-serial-pci`). The
+    /// guest finds it in `/sys/class/virtio-ports/*/name`.
+    Virtio {
+        /// The QEMU device that carries the port.
+        device: &'static str,
+    },
+    /// The machine's second serial port, used raw.
+    Serial {
+        /// Its device in the guest.
+        tty: &'static str,
+    },
+}
+
+/// The name of the agent's virtio-serial port.
+pub const PORT_NAME: &str = "org.ocix.0";
+
+/// A guest machine for one architecture family and byte order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// Short name; also the kernel cache directory (`kernels/<key>/`) and
+    /// what `images/kernels/fetch` takes.
+    pub key: &'static str,
+    /// The QEMU system emulator.
+    pub qemu: &'static str,
+    /// `-machine` value.
+    pub machine: &'static str,
+    /// `-cpu` value, chosen from the tune.
+    pub cpu: &'static str,
+    /// The kernel console device (`console=`).
+    pub console: &'static str,
+    /// The agent's channel.
+    pub channel: Channel,
+    /// Kernel arguments besides `console=`.
+    pub cmdline: &'static str,
+    /// Default guest memory in MiB.
+    pub memory_mib: u32,
+    /// Rust target of the guest agent build.
+    pub agent_target: &'static str,
+    /// What `uname -m` prints in the guest.
+    pub uname_machine: &'static str,
+}
+
+/// How a row of [`TABLE`] picks its CPU: the first rule that matches the
+/// tune wins, else `default_cpu`.
+struct Row {
+    family: Family,
+    endian: Endian,
+    profile: Profile,
+    /// `(ISA, CPU)` rules.
+    by_isa: &'static [(Isa, &'static str)],
+    /// `(tune CPU prefix, CPU)` rules (`cortexa7` -> `cortex-a7`).
+    by_tune: &'static [(&'static str, &'static str)],
+}
+
+/// Kernel arguments every guest gets: quiet boot, panics end QEMU at once
+/// (with `-no-reboot`), the agent is the initramfs' `/init`.
+const COMMON_CMDLINE: &str = "quiet loglevel=3 panic=-1 rdinit=/init";
+
+const VIRTIO_MMIO: Channel = Channel::Virtio {
+    device: "virtio-serial-device",
+};
+
+fn table() -> [Row; 7] {
+    [
+        Row {
+            family: Family::Aarch64,
+            endian: Endian::Little,
+            profile: Profile {
+                key: "aarch64",
+                qemu: "qemu-system-aarch64",
+                machine: "virt",
+                cpu: "cortex-a57",
+                console: "ttyAMA0",
+                channel: VIRTIO_MMIO,
+                cmdline: COMMON_CMDLINE,
+                memory_mib: 512,
+                agent_target: "aarch64-unknown-linux-gnu",
+                uname_machine: "aarch64",
+            },
+            by_isa: &[],
+            by_tune: &[("cortexa72", "cortex-a72"), ("cortexa53", "cortex-a53")],
+        },
+        Row {
+            family: Family::Arm,
+            endian: Endian::Little,
+            profile: Profile {
+                key: "armv7",
+                qemu: "qemu-system-arm",
+                machine: "virt",
+                cpu: "cortex-a15",
+                console: "ttyAMA0",
+                channel: VIRTIO_MMIO,
+                cmdline: COMMON_CMDLINE,
+                memory_mib: 512,
+                agent_target: "armv7-unknown-linux-gnueabihf",
+                uname_machine: "armv7l",
+            },
+            by_isa: &[],
+            by_tune: &[("cortexa7", "cortex-a7")],
+        },
+        Row {
+            family: Family::PowerPc64,
+            endian: Endian::Big,
+            profile: Profile {
+                key: "ppc64",
+                qemu: "qemu-system-ppc64",
+                machine: "pseries,x-vof=on",
+                cpu: "POWER8",
+                console: "hvc0",
+                channel: Channel::Serial { tty: "/dev/hvc1" },
+                cmdline: COMMON_CMDLINE,
+                memory_mib: 512,
+                agent_target: "powerpc64-unknown-linux-gnu",
+                uname_machine: "ppc64",
+            },
+            by_isa: &[(Isa::Power9, "POWER9"), (Isa::Power10, "POWER10")],
+            by_tune: &[],
+        },
+        Row {
+            family: Family::PowerPc64,
+            endian: Endian::Little,
+            profile: Profile {
+                key: "ppc64le",
+                qemu: "qemu-system-ppc64",
+                machine: "pseries,x-vof=on",
+                cpu: "POWER8",
+                console: "hvc0",
+                channel: Channel::Serial { tty: "/dev/hvc1" },
+                cmdline: COMMON_CMDLINE,
+                memory_mib: 512,
+                agent_target: "powerpc64le-unknown-linux-gnu",
+                uname_machine: "ppc64le",
+            },
+            by_isa: &[(Isa::Power9, "POWER9"), (Isa::Power10, "POWER10")],
+            by_tune: &[],
+        },
+        Row {
+            family: Family::Mips,
+            endian: Endian::Big,
+            profile: mips_malta("mips", "qemu-system-mips", "mips-unknown-linux-gnu", "mips"),
+            by_isa: &[],
+            by_tune: &[("mips74k", "74Kf")],
+        },
+        Row {
+            family: Family::Mips,
+            endian: Endian::Little,
+            profile: mips_malta(
+                "mipsel",
+                "qemu-system-mipsel",
+                "mipsel-unknown-linux-gnu",
+                "mips",
+            ),
+            by_isa: &[],
+            by_tune: &[("mips74k", "74Kf")],
+        },
+        Row {
+            family: Family::Mips64,
+            endian: Endian::Little,
+            profile: Profile {
+                cpu: "MIPS64R2-generic",
+                ..mips_malta(
+                    "mips64el",
+                    "qemu-system-mips64el",
+                    "mips64el-unknown-linux-gnuabi64",
+                    "mips64",
+                )
+            },
+            by_isa: &[(Isa::Mips64, "5KEf")],
+            by_tune: &[],
+        },
+    ]
+}
+
+fn mips_malta(
+    key: &'static str,
+    qemu: &'static str,
+    agent_target: &'static str,
+    uname_machine: &'static str,
+) -> Profile {
+    Profile {
+        key,
+        qemu,
+        machine: "malta",
+        cpu: "24Kf",
+        console: "ttyS0",
+        channel: Channel::Serial { tty: "/dev/ttyS1" },
+        cmdline: COMMON_CMDLINE,
+        memory_mib: 256,
+        agent_target,
+        uname_machine,
+    }
+}
+
+impl Profile {
+    /// The profile for `arch`, its CPU matched to the tune.
+    pub fn for_arch(arch: &Arch) -> Result<Profile, VmError> {
+        let rows = table();
+        let row = rows
+            .iter()
+            .find(|r| r.family == arch.family() && r.endian == arch.endian())
+            .ok_or_else(|| VmError::NoProfile {
+                arch: arch.to_string(),
+                supported: Profile::keys().join(", "),
+            })?;
+        let mut p = row.profile.clone();
+        let tune = arch.cpu().unwrap_or("");
+        if let Some((_, cpu)) = row.by_tune.iter().find(|(t, _)| tune.starts_with(t)) {
+            p.cpu = cpu;
+        } else if let Some((_, cpu)) = row.by_isa.iter().find(|(i, _)| *i == arch.isa()) {
+            p.cpu = cpu;
+        }
+        Ok(p)
+    }
+
+    /// Every profile's key, in table order.
+    pub fn keys() -> Vec<&'static str> {
+        table().iter().map(|r| r.profile.key).collect()
+    }
+
+    /// The profile whose key is `key`, with its default CPU.
+    pub fn by_key(key: &str) -> Option<Profile> {
+        table()
+            .into_iter()
+            .map(|r| r.profile)
+            .find(|p| p.key == key)
+    }
+
+    /// The full kernel command line.
+    pub fn kernel_cmdline(&self) -> String {
+        format!("console={} {}", self.console, self.cmdline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(name: &str) -> Profile {
+        let arch = Arch::parse(name).expect("known arch");
+        Profile::for_arch(&arch).expect("has a profile")
+    }
+
+    #[test]
+    fn picks_machine_and_cpu_per_tune() {
+        let cases = [
+            ("aarch64", "aarch64", "virt", "cortex-a57"),
+            ("armv7ahf", "armv7", "virt", "cortex-a15"),
+            ("cortexa7thf-neon-vfpv4", "armv7", "virt", "cortex-a7"),
+            ("ppc64", "ppc64", "pseries,x-vof=on", "POWER8"),
+            ("ppc64le", "ppc64le", "pseries,x-vof=on", "POWER8"),
+            ("ppc64p9le", "ppc64le", "pseries,x-vof=on", "POWER9"),
+            ("mips", "mips", "malta", "24Kf"),
+            ("mipsel", "mipsel", "malta", "24Kf"),
+            ("mips64el", "mips64el", "malta", "MIPS64R2-generic"),
+        ];
+        for (name, key, machine, cpu) in cases {
+            let p = profile(name);
+            assert_eq!((p.key, p.machine, p.cpu), (key, machine, cpu), "{name}");
+        }
+    }
+
+    #[test]
+    fn never_uses_max_cpu() {
+        for key in Profile::keys() {
+            let p = Profile::by_key(key).expect("listed key");
+            assert_ne!(p.cpu, "max", "{key}");
+        }
+    }
+
+    #[test]
+    fn channel_is_apart_from_the_console() {
+        for key in Profile::keys() {
+            let p = Profile::by_key(key).expect("listed key");
+            if let Channel::Serial { tty } = p.channel {
+                assert!(!tty.ends_with(p.console), "{key}");
+            }
+            assert!(p
+                .kernel_cmdline()
+                .contains(&format!("console={}", p.console)));
+        }
+    }
+
+    #[test]
+    fn unknown_family_is_an_error() {
+        let arch = Arch::parse("s390x").expect("known arch");
+        let e = Profile::for_arch(&arch).expect_err("no s390x machine");
+        assert!(e.to_string().contains("aarch64"), "{e}");
+    }
+}

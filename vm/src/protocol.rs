@@ -1,0 +1,247 @@
+//! The guest agent's byte stream to the host: frames
+//! `[kind u8][len u32 big-endian][payload]`, payloads at most
+//! [`MAX_PAYLOAD`] bytes. The decoder takes bytes as they come and never
+//! panics: anything that is not a frame is an error.
+
+/// Largest payload of one frame.
+pub const MAX_PAYLOAD: usize = 64 * 1024;
+
+/// Bytes before the payload.
+pub const HEADER_LEN: usize = 5;
+
+/// What a frame carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Bytes of the container's stdout.
+    Stdout = 1,
+    /// Bytes of the container's stderr.
+    Stderr = 2,
+    /// The container's exit code, an `i32` big-endian; the last frame.
+    Exit = 3,
+    /// The agent failed; UTF-8 message; the last frame.
+    Error = 4,
+    /// A diagnostic line from the agent.
+    Log = 5,
+}
+
+impl Kind {
+    fn from_byte(b: u8) -> Option<Kind> {
+        Some(match b {
+            1 => Kind::Stdout,
+            2 => Kind::Stderr,
+            3 => Kind::Exit,
+            4 => Kind::Error,
+            5 => Kind::Log,
+            _ => return None,
+        })
+    }
+}
+
+/// One decoded frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// What it carries.
+    pub kind: Kind,
+    /// The payload.
+    pub payload: Vec<u8>,
+}
+
+impl Frame {
+    /// The exit code of an [`Kind::Exit`] frame.
+    pub fn exit_code(&self) -> Result<i32, ProtocolError> {
+        let b: [u8; 4] = self
+            .payload
+            .as_slice()
+            .try_into()
+            .map_err(|_| ProtocolError::BadExit(self.payload.len()))?;
+        Ok(i32::from_be_bytes(b))
+    }
+}
+
+/// A stream that is not a sequence of frames.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// An unknown kind byte.
+    #[error("unknown frame kind {0:#04x}")]
+    UnknownKind(u8),
+    /// A length over [`MAX_PAYLOAD`].
+    #[error("frame of {0} bytes exceeds the {MAX_PAYLOAD}-byte limit")]
+    TooLong(u32),
+    /// An exit frame whose payload is not 4 bytes.
+    #[error("exit frame with a {0}-byte payload")]
+    BadExit(usize),
+}
+
+/// Appends `payload` as frames of `kind`, split at [`MAX_PAYLOAD`]. An
+/// empty payload gives one empty frame.
+pub fn encode(kind: Kind, payload: &[u8], out: &mut Vec<u8>) {
+    let mut chunks = payload.chunks(MAX_PAYLOAD).peekable();
+    if chunks.peek().is_none() {
+        out.push(kind as u8);
+        out.extend_from_slice(&0u32.to_be_bytes());
+        return;
+    }
+    for c in chunks {
+        out.push(kind as u8);
+        out.extend_from_slice(&(c.len() as u32).to_be_bytes());
+        out.extend_from_slice(c);
+    }
+}
+
+/// An exit frame for `code`.
+pub fn encode_exit(code: i32, out: &mut Vec<u8>) {
+    encode(Kind::Exit, &code.to_be_bytes(), out);
+}
+
+/// Splits a byte stream into frames.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl Decoder {
+    /// An empty decoder.
+    pub fn new() -> Self {
+        Decoder::default()
+    }
+
+    /// Adds received bytes.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.start > 0 && self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next complete frame, `None` when more bytes are needed.
+    pub fn next_frame(&mut self) -> Result<Option<Frame>, ProtocolError> {
+        let rest = self.buf.get(self.start..).unwrap_or_default();
+        let Some((&kind, after)) = rest.split_first() else {
+            return Ok(None);
+        };
+        let kind = Kind::from_byte(kind).ok_or(ProtocolError::UnknownKind(kind))?;
+        let Some(len) = after.get(..4) else {
+            return Ok(None);
+        };
+        let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]);
+        if len as usize > MAX_PAYLOAD {
+            return Err(ProtocolError::TooLong(len));
+        }
+        let Some(payload) = after.get(4..4 + len as usize) else {
+            return Ok(None);
+        };
+        let frame = Frame {
+            kind,
+            payload: payload.to_vec(),
+        };
+        self.start += HEADER_LEN + len as usize;
+        if self.start > 4 * MAX_PAYLOAD {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        Ok(Some(frame))
+    }
+
+    /// Bytes received but not yet part of a frame.
+    pub fn pending(&self) -> usize {
+        self.buf.len() - self.start
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(d: &mut Decoder) -> Result<Vec<Frame>, ProtocolError> {
+        let mut v = Vec::new();
+        while let Some(f) = d.next_frame()? {
+            v.push(f);
+        }
+        Ok(v)
+    }
+
+    #[test]
+    fn round_trips_byte_by_byte() {
+        let mut s = Vec::new();
+        encode(Kind::Stdout, b"hello\n", &mut s);
+        encode(Kind::Stderr, b"", &mut s);
+        encode(Kind::Log, b"x", &mut s);
+        encode_exit(-7, &mut s);
+        let mut d = Decoder::new();
+        let mut frames = Vec::new();
+        for b in &s {
+            d.push(std::slice::from_ref(b));
+            frames.extend(decode_all(&mut d).expect("valid"));
+        }
+        let kinds: Vec<_> = frames.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [Kind::Stdout, Kind::Stderr, Kind::Log, Kind::Exit]);
+        assert_eq!(frames[0].payload, b"hello\n");
+        assert_eq!(frames[3].exit_code(), Ok(-7));
+        assert_eq!(d.pending(), 0);
+    }
+
+    #[test]
+    fn splits_large_payloads() {
+        let data: Vec<u8> = (0..MAX_PAYLOAD * 2 + 3).map(|i| i as u8).collect();
+        let mut s = Vec::new();
+        encode(Kind::Stdout, &data, &mut s);
+        let mut d = Decoder::new();
+        d.push(&s);
+        let frames = decode_all(&mut d).expect("valid");
+        assert_eq!(frames.len(), 3);
+        let joined: Vec<u8> = frames.into_iter().flat_map(|f| f.payload).collect();
+        assert_eq!(joined, data);
+    }
+
+    #[test]
+    fn rejects_bad_kind_and_length() {
+        let mut d = Decoder::new();
+        d.push(&[9, 0, 0, 0, 0]);
+        assert_eq!(d.next_frame(), Err(ProtocolError::UnknownKind(9)));
+        let mut d = Decoder::new();
+        d.push(&[1, 0, 1, 0, 1]);
+        assert_eq!(d.next_frame(), Err(ProtocolError::TooLong(65537)));
+        let f = Frame {
+            kind: Kind::Exit,
+            payload: vec![1],
+        };
+        assert_eq!(f.exit_code(), Err(ProtocolError::BadExit(1)));
+    }
+
+    /// Random bytes in random chunks: the decoder returns frames or an
+    /// error, never panics, and never buffers more than one frame's worth.
+    #[test]
+    fn survives_random_bytes() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..2000 {
+            let mut d = Decoder::new();
+            let n = (rand() % 300) as usize;
+            let bytes: Vec<u8> = (0..n)
+                .map(|_| {
+                    let r = rand();
+                    // Bias towards valid kinds and small lengths.
+                    if r % 3 == 0 {
+                        (r >> 8) as u8 % 6
+                    } else {
+                        (r >> 16) as u8
+                    }
+                })
+                .collect();
+            for chunk in bytes.chunks(1 + (rand() % 17) as usize) {
+                d.push(chunk);
+                match decode_all(&mut d) {
+                    Ok(_) => assert!(d.pending() <= HEADER_LEN + MAX_PAYLOAD),
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! Runs QEMU, relays the guest's frames to the host's stdout and stderr,
+//! enforces a timeout and always stops and reaps QEMU: on success, on
+//! error, on timeout and on SIGINT/SIGTERM.
+//!
+//! The exit frame is the guest's last word, so QEMU is killed as soon as
+//! it arrives instead of waiting for the guest to power off.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::os::unix::net::UnixListener;
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::protocol::{Decoder, Kind};
+use crate::VmError;
+
+/// Kernel console lines kept for error messages.
+const CONSOLE_LINES: usize = 20;
+
+/// A guest to run.
+#[derive(Debug)]
+pub struct Guest {
+    /// The QEMU binary.
+    pub program: OsString,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// Bound to the socket QEMU connects to for the agent's channel.
+    pub listener: UnixListener,
+    /// The whole run's limit, boot included.
+    pub timeout: Duration,
+}
+
+/// The last lines QEMU printed on the kernel console.
+#[derive(Debug, Clone, Default)]
+struct Console(Arc<Mutex<VecDeque<String>>>);
+
+impl Console {
+    fn push(&self, line: String) {
+        if let Ok(mut q) = self.0.lock() {
+            if q.len() == CONSOLE_LINES {
+                q.pop_front();
+            }
+            q.push_back(line);
+        }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|q| q.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Runs `guest` on a new single-threaded tokio runtime, writing the
+/// container's streams to this process's stdout and stderr; returns the
+/// container's exit code.
+pub fn run(guest: Guest) -> Result<i32, VmError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(VmError::io("cannot start the tokio runtime"))?;
+    rt.block_on(async {
+        let mut out = tokio::io::stdout();
+        let mut err = tokio::io::stderr();
+        supervise(guest, &mut out, &mut err).await
+    })
+}
+
+/// Runs `guest`, relaying its stdout and stderr frames to `out` and `err`.
+pub async fn supervise<O, E>(guest: Guest, out: &mut O, err: &mut E) -> Result<i32, VmError>
+where
+    O: AsyncWrite + Unpin,
+    E: AsyncWrite + Unpin,
+{
+    guest
+        .listener
+        .set_nonblocking(true)
+        .map_err(VmError::io("guest channel socket"))?;
+    let listener = tokio::net::UnixListener::from_std(guest.listener)
+        .map_err(VmError::io("guest channel socket"))?;
+    let mut sigint = signal(SignalKind::interrupt()).map_err(VmError::io("SIGINT handler"))?;
+    let mut sigterm = signal(SignalKind::terminate()).map_err(VmError::io("SIGTERM handler"))?;
+    let program = guest.program.to_string_lossy().into_owned();
+    log::debug!("starting {program} {:?}", guest.args);
+    let mut child = Command::new(&guest.program)
+        .args(&guest.args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|source| VmError::Spawn { program, source })?;
+    let console = Console::default();
+    let console_task = child
+        .stdout
+        .take()
+        .map(|s| tokio::spawn(keep_lines(s, console.clone())));
+    let stderr_task = child.stderr.take().map(|s| tokio::spawn(read_all(s)));
+
+    let outcome = tokio::select! {
+        r = tokio::time::timeout(guest.timeout, relay(&listener, &mut child, out, err)) => match r {
+            Ok(r) => r,
+            Err(_) => Err(VmError::Timeout { limit: guest.timeout, console: Vec::new() }),
+        },
+        _ = sigint.recv() => Err(VmError::Interrupted("SIGINT")),
+        _ = sigterm.recv() => Err(VmError::Interrupted("SIGTERM")),
+    };
+    let status = stop(&mut child).await;
+    // Once QEMU is gone its pipes close and the readers finish.
+    if let Some(t) = console_task {
+        let _ = tokio::time::timeout(Duration::from_secs(1), t).await;
+    }
+    let stderr = match stderr_task {
+        Some(t) => tokio::time::timeout(Duration::from_secs(1), t)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let lines = console.lines();
+    match outcome {
+        Ok(Some(code)) => Ok(code),
+        Ok(None) => Err(VmError::NoExit {
+            status: status.map_or_else(|| "not reaped".to_string(), |s| s.to_string()),
+            stderr,
+            console: lines,
+        }),
+        Err(VmError::Timeout { limit, .. }) => Err(VmError::Timeout {
+            limit,
+            console: lines,
+        }),
+        Err(VmError::Agent { message, .. }) => Err(VmError::Agent {
+            message,
+            console: lines,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// Relays frames until the exit frame (`Some(code)`) or until the stream
+/// or QEMU ends without one (`None`).
+async fn relay<O, E>(
+    listener: &tokio::net::UnixListener,
+    child: &mut Child,
+    out: &mut O,
+    err: &mut E,
+) -> Result<Option<i32>, VmError>
+where
+    O: AsyncWrite + Unpin,
+    E: AsyncWrite + Unpin,
+{
+    let mut stream = tokio::select! {
+        r = listener.accept() => r.map_err(VmError::io("guest channel accept"))?.0,
+        _ = child.wait() => return Ok(None),
+    };
+    let mut dec = Decoder::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = stream
+            .read(&mut buf)
+            .await
+            .map_err(VmError::io("guest channel read"))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        dec.push(&buf[..n]);
+        while let Some(f) = dec.next_frame()? {
+            match f.kind {
+                Kind::Stdout => write(out, &f.payload, "stdout").await?,
+                Kind::Stderr => write(err, &f.payload, "stderr").await?,
+                Kind::Log => log::debug!("guest: {}", String::from_utf8_lossy(&f.payload)),
+                Kind::Exit => return f.exit_code().map(Some).map_err(VmError::from),
+                Kind::Error => {
+                    return Err(VmError::Agent {
+                        message: String::from_utf8_lossy(&f.payload).into_owned(),
+                        console: Vec::new(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+async fn write<W: AsyncWrite + Unpin>(w: &mut W, b: &[u8], what: &str) -> Result<(), VmError> {
+    w.write_all(b).await.map_err(VmError::io(what))?;
+    w.flush().await.map_err(VmError::io(what))
+}
+
+/// Kills QEMU if it still runs and reaps it.
+async fn stop(child: &mut Child) -> Option<ExitStatus> {
+    if let Ok(Some(st)) = child.try_wait() {
+        return Some(st);
+    }
+    let _ = child.start_kill();
+    child.wait().await.ok()
+}
+
+async fn keep_lines<R: AsyncRead + Unpin>(r: R, console: Console) {
+    let mut r = BufReader::new(r);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match r.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&line);
+                let text = text.trim_end();
+                log::debug!("console: {text}");
+                if !text.is_empty() {
+                    console.push(text.to_string());
+                }
+            }
+        }
+    }
+}
+
+async fn read_all<R: AsyncRead + Unpin>(mut r: R) -> String {
+    let mut b = Vec::new();
+    let _ = r.read_to_end(&mut b).await;
+    String::from_utf8_lossy(&b).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{encode, encode_exit};
+    use std::io::Write as _;
+
+    /// A fake QEMU: a shell script prints the console; the test's own
+    /// thread plays the guest on the socket.
+    fn sh(script: &str, listener: UnixListener, timeout: Duration) -> Guest {
+        Guest {
+            program: "/bin/sh".into(),
+            args: vec!["-c".into(), script.into()],
+            listener,
+            timeout,
+        }
+    }
+
+    fn bound() -> (tempfile::TempDir, std::path::PathBuf, UnixListener) {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join("s");
+        let l = UnixListener::bind(&path).expect("bind");
+        (tmp, path, l)
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    #[test]
+    fn relays_frames_and_exit_code() {
+        let (_tmp, path, l) = bound();
+        let mut frames = Vec::new();
+        encode(Kind::Stdout, b"out\n", &mut frames);
+        encode(Kind::Stderr, b"err\n", &mut frames);
+        encode(Kind::Log, b"note", &mut frames);
+        encode_exit(7, &mut frames);
+        let guest_side = std::thread::spawn(move || {
+            let mut s = std::os::unix::net::UnixStream::connect(path).expect("connect");
+            s.write_all(&frames).expect("write");
+            // Keep the stream open: the exit frame alone must end the run.
+            std::thread::sleep(Duration::from_millis(300));
+        });
+        let g = sh("echo booting; sleep 30", l, Duration::from_secs(20));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = rt()
+            .block_on(supervise(g, &mut out, &mut err))
+            .expect("runs");
+        guest_side.join().expect("guest thread");
+        assert_eq!(
+            (code, out.as_slice(), err.as_slice()),
+            (7, &b"out\n"[..], &b"err\n"[..])
+        );
+    }
+
+    #[test]
+    fn timeout_kills_qemu_and_shows_console() {
+        let (_tmp, _path, l) = bound();
+        let pidfile = _tmp.path().join("pid");
+        let script = format!(
+            "echo $$ > {}; echo last-line; exec sleep 30",
+            pidfile.display()
+        );
+        let g = sh(&script, l, Duration::from_millis(700));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let e = rt()
+            .block_on(supervise(g, &mut out, &mut err))
+            .expect_err("times out");
+        let msg = e.to_string();
+        assert!(msg.contains("timed out after 0.7s"), "{msg}");
+        assert!(msg.contains("last-line"), "{msg}");
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .expect("pid")
+            .trim()
+            .parse()
+            .expect("number");
+        // SAFETY: kill with signal 0 only probes for the process.
+        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        assert!(!alive, "fake QEMU {pid} still alive");
+    }
+
+    #[test]
+    fn qemu_dying_early_is_reported_with_its_stderr() {
+        let (_tmp, _path, l) = bound();
+        let g = sh(
+            "echo 'no such machine' >&2; exit 1",
+            l,
+            Duration::from_secs(10),
+        );
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let e = rt()
+            .block_on(supervise(g, &mut out, &mut err))
+            .expect_err("fails");
+        let msg = e.to_string();
+        assert!(msg.contains("without an exit status"), "{msg}");
+        assert!(msg.contains("no such machine"), "{msg}");
+    }
+
+    #[test]
+    fn agent_error_and_garbage_are_errors() {
+        for (bytes, want) in [
+            (
+                {
+                    let mut v = Vec::new();
+                    encode(Kind::Error, b"no bundle", &mut v);
+                    v
+                },
+                "guest agent: no bundle",
+            ),
+            (vec![0xff, 0, 0, 0, 0], "unknown frame kind"),
+        ] {
+            let (_tmp, path, l) = bound();
+            let t = std::thread::spawn(move || {
+                let mut s = std::os::unix::net::UnixStream::connect(path).expect("connect");
+                s.write_all(&bytes).expect("write");
+                std::thread::sleep(Duration::from_millis(200));
+            });
+            let g = sh("sleep 30", l, Duration::from_secs(20));
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let e = rt()
+                .block_on(supervise(g, &mut out, &mut err))
+                .expect_err("fails");
+            t.join().expect("thread");
+            assert!(e.to_string().contains(want), "{e}");
+        }
+    }
+}
