@@ -213,3 +213,37 @@ fn explicit_native_backend_refuses_a_foreign_target() {
     assert!(err.contains("aarch64") && err.contains("x86_64"), "{err}");
     assert!(b.leftovers().is_empty());
 }
+
+#[test]
+fn without_private_binfmt_and_no_host_handler_the_error_says_what_to_do() {
+    let Some(b) = foreign("no_private_binfmt", "armhf", "true") else {
+        return;
+    };
+    if std::fs::read_dir("/proc/sys/fs/binfmt_misc").is_ok_and(|d| d.count() > 2) {
+        eprintln!("SKIPPED: no_private_binfmt because the host has binfmt handlers registered");
+        return;
+    }
+    let dir = b.dir();
+    // Pretend the kernel is older than 6.7.
+    let out = std::process::Command::new(common::ocix_bin())
+        .env("OCIX_BINFMT_PRIVATE", "0")
+        .arg("--root")
+        .arg(b.root())
+        .args([
+            "run",
+            "--arch",
+            "armv7ahf",
+            "--bundle",
+            dir.to_str().expect("utf-8"),
+            "nopriv",
+        ])
+        .output()
+        .expect("run");
+    assert_ne!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("6.7") && err.contains("qemu-user-binfmt"),
+        "{err}"
+    );
+    assert!(b.leftovers().is_empty());
+}

@@ -3,6 +3,9 @@
 
 use super::{Backend, ContainerError};
 use crate::linux::binfmt::Emulation;
+use crate::linux::binfmt_host;
+
+const HOST_BINFMT: &str = "/proc/sys/fs/binfmt_misc";
 use ocix_arch_matrix::Arch;
 use std::path::{Path, PathBuf};
 
@@ -76,13 +79,29 @@ pub fn emulation(target: &Arch, explicit: Option<&Path>) -> Result<Emulation, Co
     let (magic, mask) = target.binfmt_magic_mask().ok_or_else(|| {
         ContainerError::Backend(format!("no binfmt_misc magic known for {target}"))
     })?;
-    Ok(Emulation {
+    let mut e = Emulation {
         name: format!("ocix-{}", qemu.trim_start_matches("qemu-")),
         interpreter,
         magic,
         mask,
         cpu: target.qemu_cpu().map(String::from),
-    })
+        private: true,
+    };
+    if !binfmt_host::private_instances_supported() {
+        // Older kernels: use what the host registered, never change it.
+        let host = binfmt_host::find_matching(Path::new(HOST_BINFMT), &e.magic, &e.mask)
+            .ok_or_else(|| {
+                ContainerError::Backend(format!(
+                "this kernel cannot give a container its own binfmt_misc (Linux 6.7+ can), and no \
+                 handler for {target} is registered in {HOST_BINFMT}; register one (Debian: \
+                 qemu-user-binfmt) or use --backend vm"
+            ))
+            })?;
+        e.name = host.name;
+        e.interpreter = host.interpreter;
+        e.private = false;
+    }
+    Ok(e)
 }
 
 /// `qemu-X-static` or `qemu-X` in `$OCIX_EMULATOR_PATH` (a colon list),

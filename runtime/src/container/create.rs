@@ -132,7 +132,7 @@ fn create_in(
         Selected::Native => None,
     };
     let mut ctx_parts = plan_namespaces(&spec)?;
-    if emulation.is_some() && !ctx_parts.in_userns {
+    if emulation.as_ref().is_some_and(|e| e.private) && !ctx_parts.in_userns {
         // binfmt_misc instances belong to user namespaces: give the
         // container one, mapping all ids to themselves.
         ctx_parts.new_user = true;

@@ -119,7 +119,7 @@ fn init_until_created(ctx: &ChildContext) -> Step<String> {
     let spec = &ctx.spec;
     let process = spec.process.as_ref().ok_or("config.json has no process")?;
     rootfs::prepare(spec, &ctx.bundle, &ctx.rootfs, ctx.devices).map_err(|e| e.to_string())?;
-    if let Some(e) = &ctx.emulation {
+    if let Some(e) = ctx.emulation.as_ref().filter(|e| e.private) {
         binfmt::register_in_container(&ctx.rootfs, e).map_err(|e| e.to_string())?;
     }
     if process.terminal {

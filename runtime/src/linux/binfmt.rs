@@ -27,6 +27,9 @@ pub struct Emulation {
     pub mask: Vec<u8>,
     /// QEMU CPU model matching the tune (`QEMU_CPU`).
     pub cpu: Option<String>,
+    /// Register in a private instance; false when a host handler (named
+    /// here for messages) does the work on kernels without private ones.
+    pub private: bool,
 }
 
 impl Emulation {
@@ -94,6 +97,7 @@ mod tests {
             magic: vec![0x7f, b'E', b':'],
             mask: vec![0xff, 0xff, 0xfe],
             cpu: None,
+            private: true,
         };
         assert_eq!(
             e.register_line(),

@@ -2,6 +2,7 @@
 //! credentials, capabilities, rlimits, hooks and the console.
 
 pub mod binfmt;
+pub mod binfmt_host;
 pub mod caps;
 pub mod channel;
 pub mod console;
