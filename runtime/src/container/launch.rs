@@ -1,7 +1,7 @@
 //! The last step of init and of exec: become the configured user with
 //! the configured privileges, in the configured directory, and execve.
 
-use crate::linux::{exec, identity, user};
+use crate::linux::{exec, identity, lsm, sched, user};
 use crate::spec::{Process, Spec};
 use std::path::Path;
 
@@ -15,11 +15,35 @@ pub(super) fn launch(
     extra_env: &[String],
     extra_fds: u32,
 ) -> String {
-    let _ = spec;
+    if let Err(e) = scheduling(spec, process) {
+        return e.to_string();
+    }
     match try_launch(process, extra_env, extra_fds) {
         Err(e) => e,
         Ok(never) => match never {},
     }
+}
+
+/// Personality, scheduler, I/O priority, memory policy, CPU affinity and
+/// LSM labels: before the seccomp filter (which may forbid these calls)
+/// and while the process still has the privileges some of them need.
+fn scheduling(spec: &Spec, p: &Process) -> std::io::Result<()> {
+    if let Some(pers) = spec.linux.as_ref().and_then(|l| l.personality.as_ref()) {
+        sched::apply_personality(pers)?;
+    }
+    if let Some(s) = &p.scheduler {
+        sched::apply_scheduler(s)?;
+    }
+    if let Some(io) = &p.io_priority {
+        sched::apply_io_priority(io)?;
+    }
+    if let Some(m) = spec.linux.as_ref().and_then(|l| l.memory_policy.as_ref()) {
+        sched::apply_memory_policy(m)?;
+    }
+    if let Some(a) = &p.exec_cpu_affinity {
+        sched::apply_cpu_affinity(a)?;
+    }
+    lsm::apply_on_exec(p.apparmor_profile.as_deref(), p.selinux_label.as_deref())
 }
 
 fn try_launch(

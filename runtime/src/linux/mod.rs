@@ -3,6 +3,8 @@
 
 pub mod binfmt;
 pub mod binfmt_host;
+pub mod lsm;
+pub mod sched;
 pub mod caps;
 pub mod channel;
 pub mod console;

@@ -2,12 +2,14 @@
 
 mod default;
 mod error;
+mod extras;
 mod load;
 mod types;
 mod validate;
 
 pub use default::default_spec;
 pub use error::SpecError;
+pub use extras::*;
 pub use load::{load_bundle, parse};
 pub use types::*;
 pub use validate::validate;

@@ -82,11 +82,12 @@ pub struct Process {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selinux_label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheduler: Option<serde_json::Value>,
+    pub scheduler: Option<super::extras::Scheduler>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub io_priority: Option<serde_json::Value>,
+    pub io_priority: Option<super::extras::IoPriority>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exec_cpu_affinity: Option<serde_json::Value>,
+    #[serde(rename = "execCPUAffinity")]
+    pub exec_cpu_affinity: Option<super::extras::CpuAffinity>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
@@ -193,11 +194,11 @@ pub struct Linux {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mount_label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub personality: Option<serde_json::Value>,
+    pub personality: Option<super::extras::Personality>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intel_rdt: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub memory_policy: Option<serde_json::Value>,
+    pub memory_policy: Option<super::extras::MemoryPolicy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub net_devices: Option<serde_json::Value>,
 }

@@ -98,6 +98,18 @@ fn check_process(spec: &Spec) -> Result<(), SpecError> {
             ));
         }
     }
+    let checks = [
+        p.scheduler.as_ref().map(crate::linux::sched::check_scheduler),
+        p.io_priority.as_ref().map(crate::linux::sched::check_io_priority),
+        Some(crate::linux::lsm::check(
+            p.apparmor_profile.as_deref(),
+            p.selinux_label.as_deref(),
+            spec.linux.as_ref().and_then(|l| l.mount_label.as_deref()),
+        )),
+    ];
+    for (path, msg) in checks.into_iter().flatten().filter_map(Result::err) {
+        return Err(SpecError::invalid(path, msg));
+    }
     if let Some(c) = &p.capabilities {
         let sets = [
             ("bounding", &c.bounding),
@@ -138,6 +150,25 @@ fn check_linux(spec: &Spec) -> Result<(), SpecError> {
     let Some(linux) = &spec.linux else {
         return Ok(());
     };
+    let checks = [
+        linux.personality.as_ref().map(crate::linux::sched::check_personality),
+        linux.memory_policy.as_ref().map(crate::linux::sched::check_memory_policy),
+    ];
+    for (path, msg) in checks.into_iter().flatten().filter_map(Result::err) {
+        return Err(SpecError::invalid(path, msg));
+    }
+    if linux.intel_rdt.is_some() {
+        return Err(SpecError::invalid(
+            "linux.intelRdt",
+            "Intel RDT (resctrl) is not supported by ocix on this host",
+        ));
+    }
+    if linux.net_devices.as_ref().is_some_and(|d| d.as_object().is_some_and(|o| !o.is_empty())) {
+        return Err(SpecError::invalid(
+            "linux.netDevices",
+            "moving network devices into the container is not supported by ocix yet",
+        ));
+    }
     let mut seen = Vec::new();
     for (i, ns) in linux.namespaces.iter().enumerate() {
         let kind = NsKind::from_name(&ns.kind).ok_or_else(|| {

@@ -9,11 +9,13 @@ use nix::mount::{mount, MsFlags};
 use std::path::{Path, PathBuf};
 
 /// Mounts `m` inside `rootfs`; relative bind sources are bundle-relative.
+/// `label` is `linux.mountLabel` (SELinux), added to filesystem mounts.
 pub fn mount_entry(
     rootfs: &Path,
     bundle: &Path,
     m: &Mount,
     dev: DeviceMode,
+    label: Option<&str>,
 ) -> Result<(), RootfsError> {
     let opts = parse_options(&m.options);
     let kind = m.kind.as_deref().unwrap_or("");
@@ -75,7 +77,12 @@ pub fn mount_entry(
             .map_err(nix_err("cannot remount", &target.host_path))?;
         }
     } else {
-        let data = (!opts.data.is_empty()).then_some(opts.data.as_str());
+        let data = match label.filter(|l| !l.is_empty()) {
+            Some(l) if opts.data.is_empty() => format!("context=\"{l}\""),
+            Some(l) => format!("{},context=\"{l}\"", opts.data),
+            None => opts.data.clone(),
+        };
+        let data = (!data.is_empty()).then_some(data.as_str());
         let src = source.unwrap_or_else(|| PathBuf::from(kind));
         let fstype = (!kind.is_empty()).then_some(kind);
         match mount(Some(&src), &at, fstype, opts.flags, data) {

@@ -85,7 +85,8 @@ pub fn prepare(
     )
     .map_err(nix_err("cannot bind-mount rootfs", rootfs))?;
     for (i, m) in spec.mounts.iter().enumerate() {
-        entry::mount_entry(rootfs, bundle, m, devices).map_err(|mut e| {
+        let label = linux.and_then(|l| l.mount_label.as_deref());
+        entry::mount_entry(rootfs, bundle, m, devices, label).map_err(|mut e| {
             e.what = format!("mounts[{i}]: {}", e.what);
             e
         })?;
