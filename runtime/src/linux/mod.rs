@@ -3,8 +3,6 @@
 
 pub mod binfmt;
 pub mod binfmt_host;
-pub mod lsm;
-pub mod sched;
 pub mod caps;
 pub mod channel;
 pub mod console;
@@ -12,10 +10,12 @@ pub mod exec;
 pub mod hooks;
 pub mod identity;
 pub mod idmap;
+pub mod lsm;
 pub mod mounts;
 pub mod namespaces;
 pub mod relay;
 pub mod resolve;
 pub mod rlimits;
 pub mod rootfs;
+pub mod sched;
 pub mod user;

@@ -99,8 +99,12 @@ fn check_process(spec: &Spec) -> Result<(), SpecError> {
         }
     }
     let checks = [
-        p.scheduler.as_ref().map(crate::linux::sched::check_scheduler),
-        p.io_priority.as_ref().map(crate::linux::sched::check_io_priority),
+        p.scheduler
+            .as_ref()
+            .map(crate::linux::sched::check_scheduler),
+        p.io_priority
+            .as_ref()
+            .map(crate::linux::sched::check_io_priority),
         Some(crate::linux::lsm::check(
             p.apparmor_profile.as_deref(),
             p.selinux_label.as_deref(),
@@ -151,8 +155,14 @@ fn check_linux(spec: &Spec) -> Result<(), SpecError> {
         return Ok(());
     };
     let checks = [
-        linux.personality.as_ref().map(crate::linux::sched::check_personality),
-        linux.memory_policy.as_ref().map(crate::linux::sched::check_memory_policy),
+        linux
+            .personality
+            .as_ref()
+            .map(crate::linux::sched::check_personality),
+        linux
+            .memory_policy
+            .as_ref()
+            .map(crate::linux::sched::check_memory_policy),
     ];
     for (path, msg) in checks.into_iter().flatten().filter_map(Result::err) {
         return Err(SpecError::invalid(path, msg));
@@ -163,7 +173,11 @@ fn check_linux(spec: &Spec) -> Result<(), SpecError> {
             "Intel RDT (resctrl) is not supported by ocix on this host",
         ));
     }
-    if linux.net_devices.as_ref().is_some_and(|d| d.as_object().is_some_and(|o| !o.is_empty())) {
+    if linux
+        .net_devices
+        .as_ref()
+        .is_some_and(|d| d.as_object().is_some_and(|o| !o.is_empty()))
+    {
         return Err(SpecError::invalid(
             "linux.netDevices",
             "moving network devices into the container is not supported by ocix yet",
