@@ -111,7 +111,7 @@ fn check_process(spec: &Spec) -> Result<(), SpecError> {
             spec.linux.as_ref().and_then(|l| l.mount_label.as_deref()),
         )),
     ];
-    for (path, msg) in checks.into_iter().flatten().filter_map(Result::err) {
+    if let Some((path, msg)) = checks.into_iter().flatten().find_map(Result::err) {
         return Err(SpecError::invalid(path, msg));
     }
     if let Some(c) = &p.capabilities {
@@ -164,7 +164,7 @@ fn check_linux(spec: &Spec) -> Result<(), SpecError> {
             .as_ref()
             .map(crate::linux::sched::check_memory_policy),
     ];
-    for (path, msg) in checks.into_iter().flatten().filter_map(Result::err) {
+    if let Some((path, msg)) = checks.into_iter().flatten().find_map(Result::err) {
         return Err(SpecError::invalid(path, msg));
     }
     if linux.intel_rdt.is_some() {
