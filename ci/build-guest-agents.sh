@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Cross-build the guest agent (the `ocix` binary, static) for each guest
+# architecture. Idempotent: cargo rebuilds only what changed.
+#
+#   ci/build-guest-agents.sh [RUST-TARGET...]   (default: all below)
+#
+# Output: ${OCIX_CACHE:-/var/cache/ocix}/agents/<rust-target>/ocix
+# Target dir: ${OCIX_CACHE}/agents/target (apart from host builds).
+# Linkers are Debian's cross gcc, set per target in the environment (not
+# in .cargo/config.toml) so host builds are unaffected. mips targets are
+# tier 3: nightly with -Zbuild-std; a failure there is reported and
+# skipped, never fatal, unless OCIX_AGENTS_STRICT=1.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE="${OCIX_CACHE:-/var/cache/ocix}"
+OUT="$CACHE/agents"
+export CARGO_TARGET_DIR="$OUT/target"
+
+# target -> "cross-gcc toolchain mode" (mode: static-gnu, build-std).
+# aarch64 is glibc, not musl: the runtime core uses glibc-only libc items
+# (`__rlimit_resource_t`).
+declare -A TARGETS=(
+    [aarch64-unknown-linux-gnu]="aarch64-linux-gnu-gcc stable static-gnu"
+    [armv7-unknown-linux-gnueabihf]="arm-linux-gnueabihf-gcc stable static-gnu"
+    [powerpc64-unknown-linux-gnu]="powerpc64-linux-gnu-gcc stable static-gnu"
+    [powerpc64le-unknown-linux-gnu]="powerpc64le-linux-gnu-gcc stable static-gnu"
+    [mips-unknown-linux-gnu]="mips-linux-gnu-gcc nightly build-std"
+    [mipsel-unknown-linux-gnu]="mipsel-linux-gnu-gcc nightly build-std"
+    [mips64el-unknown-linux-gnuabi64]="mips64el-linux-gnuabi64-gcc nightly build-std"
+)
+ORDER=(aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf
+    powerpc64-unknown-linux-gnu powerpc64le-unknown-linux-gnu
+    mips64el-unknown-linux-gnuabi64 mips-unknown-linux-gnu mipsel-unknown-linux-gnu)
+
+build_one() {
+    local t=$1 gcc toolchain mode var flags=() tc=()
+    read -r gcc toolchain mode <<<"${TARGETS[$t]:?unknown target $t}"
+    command -v "$gcc" >/dev/null || { echo "agents: $t: no $gcc (apt-get install gcc-${gcc%-gcc})" >&2; return 1; }
+    var=$(echo "$t" | tr 'a-z-' 'A-Z_')
+    export "CARGO_TARGET_${var}_LINKER=$gcc"
+    # Static binaries: the initramfs has no libc.
+    export "CARGO_TARGET_${var}_RUSTFLAGS=-C target-feature=+crt-static"
+    [[ $toolchain == nightly ]] && tc=(+nightly) && flags=(-Zbuild-std=std,panic_abort)
+    echo "agents: $t: building ($mode)"
+    (cd "$ROOT" && cargo "${tc[@]}" build -q "${flags[@]}" --target "$t" \
+        -p ocix-runtime --bin ocix --release) || return 1
+    mkdir -p "$OUT/$t"
+    install -m 0755 "$CARGO_TARGET_DIR/$t/release/ocix" "$OUT/$t/ocix.tmp" || return 1
+    mv -f "$OUT/$t/ocix.tmp" "$OUT/$t/ocix" || return 1
+    echo "agents: $t: $OUT/$t/ocix ($(stat -c %s "$OUT/$t/ocix") bytes)"
+}
+
+(($#)) || set -- "${ORDER[@]}"
+failed=()
+for t in "$@"; do
+    if ! build_one "$t"; then
+        if [[ ${TARGETS[$t]:-} == *build-std* && ${OCIX_AGENTS_STRICT:-0} != 1 ]]; then
+            echo "agents: $t: build failed (tier 3 target); skipped" >&2
+        else
+            failed+=("$t")
+        fi
+    fi
+done
+((${#failed[@]} == 0)) || { echo "agents: failed: ${failed[*]}" >&2; exit 1; }
