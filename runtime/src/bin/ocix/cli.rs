@@ -73,6 +73,8 @@ pub enum Command {
     Digest(DigestArgs),
     /// Check a bundle against a digest or a manifest; list what differs.
     Verify(VerifyArgs),
+    /// Guest kernels for the vm backend: list them, fetch them.
+    Images(ImagesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +143,18 @@ pub struct RunArgs {
     /// Keep the container's state after it exits (runc's --keep).
     #[arg(long)]
     pub keep: bool,
+    /// vm backend: kernel image (default: the cache's, see `ocix images`).
+    #[arg(long, value_name = "PATH")]
+    pub kernel: Option<PathBuf>,
+    /// vm backend: guest memory in MiB (default: the machine profile's).
+    #[arg(long, value_name = "MIB")]
+    pub memory: Option<u32>,
+    /// vm backend: guest CPUs (default: 1).
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<u32>,
+    /// vm backend: stop the guest after SECS seconds, boot included.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
     /// Container id, or a bundle directory holding config.json.
     pub id_or_bundle: String,
 }
@@ -281,4 +295,21 @@ pub struct ExecArgs {
     /// Command and arguments (unless --process is given).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    #[command(subcommand)]
+    pub command: ImagesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImagesCommand {
+    /// Per guest architecture: is a kernel cached, where, how to get it.
+    List,
+    /// Fetch Debian's ready-made kernel for ARCH into the cache.
+    Fetch {
+        /// Guest architecture in any spelling (`aarch64`, `armhf`, `ppc64le`).
+        arch: String,
+    },
 }

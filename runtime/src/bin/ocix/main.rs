@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod guest;
 mod logging;
 
 use clap::Parser;
@@ -10,6 +11,7 @@ use cli::{Cli, Command, LogFormat};
 use ocix_runtime::state::Store;
 
 fn main() {
+    guest::agent::run_if_init();
     let cli = Cli::parse();
     if cli.version {
         println!(
@@ -64,5 +66,6 @@ fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
         Command::Features => commands::features::run(),
         Command::Digest(a) => commands::digest::run(a),
         Command::Verify(a) => commands::verify::run(a),
+        Command::Images(a) => commands::images::run(a),
     }
 }

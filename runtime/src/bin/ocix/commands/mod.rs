@@ -6,6 +6,7 @@ pub mod delete;
 pub mod digest;
 pub mod exec;
 pub mod features;
+pub mod images;
 pub mod kill;
 pub mod list;
 pub mod run;

@@ -5,6 +5,9 @@ use std::path::Path;
 
 /// `run ID` (bundle from --bundle or cwd) or `run BUNDLE/` (id generated).
 pub fn run(store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
+    if a.opts.backend == crate::cli::Backend::Vm {
+        return crate::guest::host::run_vm(store, a);
+    }
     let positional = Path::new(&a.id_or_bundle);
     let (id, bundle) = if positional.join("config.json").is_file() {
         (generated_id(), Some(positional))

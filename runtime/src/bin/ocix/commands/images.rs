@@ -1,0 +1,80 @@
+//! `images list` and `images fetch ARCH`: the guest kernels of the vm
+//! backend, cached in `$OCIX_CACHE/kernels/<key>/`.
+
+use crate::cli::{ImagesArgs, ImagesCommand};
+use crate::guest::host::{cache_dir, kernel_dir, profile_for};
+use anyhow::Context;
+use ocix_vm::Profile;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The recipes directory: `$OCIX_IMAGES`, else the checkout's `images/`.
+fn images_dir() -> PathBuf {
+    std::env::var_os("OCIX_IMAGES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../images")))
+}
+
+pub fn run(a: &ImagesArgs) -> anyhow::Result<i32> {
+    match &a.command {
+        ImagesCommand::List => list(),
+        ImagesCommand::Fetch { arch } => fetch(arch),
+    }
+}
+
+fn list() -> anyhow::Result<i32> {
+    println!("{:<9} {:<8} {:<8} WHERE / HOW", "GUEST", "KERNEL", "AGENT");
+    for key in Profile::keys() {
+        let Some(p) = Profile::by_key(key) else {
+            continue;
+        };
+        let dir = kernel_dir(&p);
+        let kernel = dir.join("kernel").is_file();
+        let agent = cache_dir()
+            .join("agents")
+            .join(p.agent_target)
+            .join("ocix")
+            .is_file();
+        let how = if kernel {
+            let version = std::fs::read_to_string(dir.join("version")).unwrap_or_default();
+            let pkg = version.split_whitespace().next().unwrap_or("");
+            format!("{} ({pkg})", dir.display())
+        } else {
+            format!("ocix images fetch {key}")
+        };
+        let how = if agent {
+            how
+        } else {
+            format!("{how}; ci/build-guest-agents.sh {}", p.agent_target)
+        };
+        println!(
+            "{:<9} {:<8} {:<8} {how}",
+            key,
+            yes_no(kernel),
+            yes_no(agent)
+        );
+    }
+    Ok(0)
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "missing"
+    }
+}
+
+fn fetch(arch: &str) -> anyhow::Result<i32> {
+    let (_, profile) = profile_for(Some(arch))?;
+    let script = images_dir().join("kernels/fetch");
+    let status = Command::new(&script)
+        .arg(profile.key)
+        .env("OCIX_CACHE", cache_dir())
+        .status()
+        .with_context(|| format!("cannot run {}", script.display()))?;
+    if !status.success() {
+        anyhow::bail!("{} {} failed ({status})", script.display(), profile.key);
+    }
+    Ok(0)
+}

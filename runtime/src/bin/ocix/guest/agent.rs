@@ -1,0 +1,322 @@
+//! The guest agent: this binary as the initramfs' `/init` (pid 1).
+//!
+//! It makes the initramfs a root that `pivot_root` accepts, mounts the
+//! kernel filesystems, loads the channel's modules, then forks a runner
+//! that calls the runtime core with fds 1 and 2 on pipes. Pid 1 itself
+//! stays single-threaded: it pumps the pipes into frames on the channel,
+//! reaps every child, sends the exit status and powers off.
+
+use super::job::{Job, Port, BUNDLE, JOB, MODULES};
+use anyhow::Context;
+use nix::mount::{mount, MsFlags};
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::{chdir, chroot, fork, pipe, ForkResult, Pid};
+use ocix_vm::protocol::{encode, encode_exit, Kind};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Exit code of the runner when the runtime core fails.
+const RUNNER_FAILED: i32 = 125;
+
+/// Runs the agent and powers off if this process is pid 1; returns at
+/// once otherwise.
+pub fn run_if_init() {
+    if std::process::id() != 1 {
+        return;
+    }
+    let mut port = None;
+    let result = agent(&mut port);
+    let mut frames = Vec::new();
+    match result {
+        Ok(code) => encode_exit(code, &mut frames),
+        Err(e) => {
+            let msg = format!("{e:#}");
+            eprintln!("ocix-agent: {msg}");
+            encode(Kind::Error, msg.as_bytes(), &mut frames);
+        }
+    }
+    if let Some(p) = port.as_mut() {
+        let _ = send(p, &frames);
+    }
+    nix::unistd::sync();
+    // SAFETY: reboot with a constant command; on success it does not return.
+    unsafe { libc::reboot(libc::RB_POWER_OFF) };
+    // Exiting pid 1 panics the kernel, which (`panic=-1`, `-no-reboot`)
+    // ends QEMU as well.
+    std::process::exit(1);
+}
+
+fn agent(port: &mut Option<File>) -> anyhow::Result<i32> {
+    make_pivotable_root()?;
+    mount_kernel_filesystems()?;
+    let job: Job = serde_json::from_slice(&std::fs::read(JOB).context(JOB)?)
+        .with_context(|| format!("cannot parse {JOB}"))?;
+    for m in &job.modules {
+        load_module(&Path::new(MODULES).join(m))?;
+    }
+    let p = port.insert(open_port(&job.port)?);
+    run_container(&job, p)
+}
+
+/// The initramfs is the absolute root mount, which `pivot_root` refuses:
+/// bind it onto a directory of itself and make that the root instead.
+fn make_pivotable_root() -> anyhow::Result<()> {
+    let new = Path::new("/newroot");
+    std::fs::create_dir_all(new).context("mkdir /newroot")?;
+    mount(Some("/"), new, None::<&str>, MsFlags::MS_BIND, None::<&str>)
+        .context("bind / on /newroot")?;
+    chdir(new).context("chdir /newroot")?;
+    mount(Some("."), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
+        .context("move /newroot to /")?;
+    chroot(".").context("chroot")?;
+    chdir("/").context("chdir /")?;
+    Ok(())
+}
+
+fn mount_kernel_filesystems() -> anyhow::Result<()> {
+    let table: [(&str, &str, &str, MsFlags); 6] = [
+        ("devtmpfs", "/dev", "devtmpfs", MsFlags::MS_NOSUID),
+        (
+            "proc",
+            "/proc",
+            "proc",
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        ),
+        (
+            "sysfs",
+            "/sys",
+            "sysfs",
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        ),
+        ("cgroup2", "/sys/fs/cgroup", "cgroup2", MsFlags::MS_NOSUID),
+        (
+            "tmpfs",
+            "/tmp",
+            "tmpfs",
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        ),
+        (
+            "tmpfs",
+            "/run",
+            "tmpfs",
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        ),
+    ];
+    for (src, dst, fstype, flags) in table {
+        std::fs::create_dir_all(dst).with_context(|| format!("mkdir {dst}"))?;
+        mount(Some(src), dst, Some(fstype), flags, None::<&str>)
+            .with_context(|| format!("mount {fstype} on {dst}"))?;
+    }
+    enable_controllers();
+    Ok(())
+}
+
+/// Lets child cgroups use every controller the kernel has (best effort).
+fn enable_controllers() {
+    let root = Path::new("/sys/fs/cgroup");
+    let Ok(list) = std::fs::read_to_string(root.join("cgroup.controllers")) else {
+        return;
+    };
+    let want: Vec<String> = list.split_whitespace().map(|c| format!("+{c}")).collect();
+    let _ = std::fs::write(root.join("cgroup.subtree_control"), want.join(" "));
+}
+
+fn load_module(path: &Path) -> anyhow::Result<()> {
+    let f = File::open(path).with_context(|| format!("open {}", path.display()))?;
+    // SAFETY: finit_module reads the open module file and a NUL-terminated
+    // empty parameter string; both outlive the call.
+    let rc = unsafe { libc::syscall(libc::SYS_finit_module, f.as_raw_fd(), c"".as_ptr(), 0) };
+    let err = std::io::Error::last_os_error();
+    if rc != 0 && err.raw_os_error() != Some(libc::EEXIST) {
+        return Err(err).with_context(|| format!("load module {}", path.display()));
+    }
+    Ok(())
+}
+
+fn open_port(port: &Port) -> anyhow::Result<File> {
+    let dev = match port {
+        Port::Tty(path) => PathBuf::from(path),
+        Port::Virtio(name) => find_virtio_port(name)?,
+    };
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags_noctty()
+        .open(&dev)
+        .with_context(|| format!("open channel {}", dev.display()))?;
+    if let Port::Tty(_) = port {
+        raw_tty(&f).with_context(|| format!("raw mode on {}", dev.display()))?;
+    }
+    Ok(f)
+}
+
+/// `/dev/vportNpM` whose sysfs name is `name`; the port appears shortly
+/// after its module is loaded.
+fn find_virtio_port(name: &str) -> anyhow::Result<PathBuf> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(dir) = std::fs::read_dir("/sys/class/virtio-ports") {
+            for e in dir.flatten() {
+                let n = std::fs::read_to_string(e.path().join("name")).unwrap_or_default();
+                let dev = Path::new("/dev").join(e.file_name());
+                if n.trim() == name && dev.exists() {
+                    return Ok(dev);
+                }
+            }
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!("no virtio port named {name} after 10 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn raw_tty(f: &File) -> nix::Result<()> {
+    use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
+    let mut t = tcgetattr(f.as_fd())?;
+    cfmakeraw(&mut t);
+    tcsetattr(f.as_fd(), SetArg::TCSANOW, &t)
+}
+
+trait NoCtty {
+    fn custom_flags_noctty(&mut self) -> &mut Self;
+}
+
+impl NoCtty for OpenOptions {
+    fn custom_flags_noctty(&mut self) -> &mut Self {
+        use std::os::unix::fs::OpenOptionsExt;
+        self.custom_flags(libc::O_NOCTTY)
+    }
+}
+
+fn send(port: &mut File, frames: &[u8]) -> std::io::Result<()> {
+    port.write_all(frames)?;
+    port.flush()
+}
+
+/// Forks the runner and relays its output; returns the container's code.
+fn run_container(job: &Job, port: &mut File) -> anyhow::Result<i32> {
+    let (out_r, out_w) = pipe().context("pipe")?;
+    let (err_r, err_w) = pipe().context("pipe")?;
+    let (msg_r, msg_w) = pipe().context("pipe")?;
+    // SAFETY: pid 1 is single-threaded here; the child only calls the
+    // runtime core, which is written to run after fork.
+    let runner = match unsafe { fork() }.context("fork")? {
+        ForkResult::Child => runner(job, out_w, err_w, msg_w, [&out_r, &err_r, &msg_r]),
+        ForkResult::Parent { child } => child,
+    };
+    drop((out_w, err_w, msg_w));
+    let message = pump(port, out_r, err_r, msg_r)?;
+    let status = reap(runner)?;
+    if !message.is_empty() {
+        anyhow::bail!("{}", String::from_utf8_lossy(&message).trim_end());
+    }
+    Ok(match status {
+        WaitStatus::Exited(_, code) => code,
+        WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
+        other => anyhow::bail!("runner ended oddly: {other:?}"),
+    })
+}
+
+/// The runner child: stdio on the pipes, then the runtime core.
+fn runner(job: &Job, out: OwnedFd, err: OwnedFd, msg: OwnedFd, close: [&OwnedFd; 3]) -> ! {
+    for fd in close {
+        // SAFETY: closing the parent's read ends, which this child never uses.
+        unsafe { libc::close(fd.as_raw_fd()) };
+    }
+    let null = File::open("/dev/null");
+    // SAFETY: dup2 onto the standard descriptors of this single-threaded child.
+    unsafe {
+        if let Ok(n) = &null {
+            libc::dup2(n.as_raw_fd(), 0);
+        }
+        libc::dup2(out.as_raw_fd(), 1);
+        libc::dup2(err.as_raw_fd(), 2);
+    }
+    drop((out, err));
+    let code = match run_runtime(job) {
+        Ok(code) => code,
+        Err(e) => {
+            let mut f = File::from(msg);
+            let _ = write!(f, "{e:#}");
+            RUNNER_FAILED
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run_runtime(job: &Job) -> anyhow::Result<i32> {
+    use ocix_runtime::container::run::{run, RunMode};
+    use ocix_runtime::container::{Backend, CreateOptions};
+    let opts = CreateOptions {
+        bundle: PathBuf::from(BUNDLE),
+        backend: Backend::Native,
+        ..CreateOptions::default()
+    };
+    let store = ocix_runtime::state::Store::new(Path::new("/run/ocix"));
+    Ok(run(&store, &job.id, &opts, RunMode::default())?)
+}
+
+/// Copies the runner's stdout and stderr into frames until both close;
+/// returns what the runner wrote on its message pipe.
+fn pump(port: &mut File, out: OwnedFd, err: OwnedFd, msg: OwnedFd) -> anyhow::Result<Vec<u8>> {
+    let mut open = vec![
+        (File::from(out), Some(Kind::Stdout)),
+        (File::from(err), Some(Kind::Stderr)),
+        (File::from(msg), None),
+    ];
+    let mut message = Vec::new();
+    let mut buf = vec![0u8; ocix_vm::protocol::MAX_PAYLOAD];
+    let mut frames = Vec::new();
+    while !open.is_empty() {
+        let mut fds: Vec<libc::pollfd> = open
+            .iter()
+            .map(|(f, _)| libc::pollfd {
+                fd: f.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        // SAFETY: `fds` is a live array of `fds.len()` pollfd entries.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
+        if n < 0 {
+            continue;
+        }
+        let mut closed = Vec::new();
+        for (i, p) in fds.iter().enumerate() {
+            if p.revents == 0 {
+                continue;
+            }
+            let (f, kind) = &mut open[i];
+            match f.read(&mut buf) {
+                Ok(0) | Err(_) => closed.push(i),
+                Ok(n) => match kind {
+                    Some(k) => {
+                        frames.clear();
+                        encode(*k, &buf[..n], &mut frames);
+                        send(port, &frames).context("write to the host channel")?;
+                    }
+                    None => message.extend_from_slice(&buf[..n]),
+                },
+            }
+        }
+        for i in closed.into_iter().rev() {
+            open.remove(i);
+        }
+    }
+    Ok(message)
+}
+
+/// Reaps children (pid 1 inherits orphans) until `runner` exits.
+fn reap(runner: Pid) -> anyhow::Result<WaitStatus> {
+    loop {
+        match waitpid(None, None) {
+            Ok(st) if st.pid() == Some(runner) => return Ok(st),
+            Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(e).context("waitpid"),
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `ocix run --backend vm`: pack the bundle, the guest agent and a job
+//! into an initramfs, boot the target's machine and relay the container's
+//! streams and exit code.
+
+use super::job::{Job, BUNDLE, JOB, MODULES};
+use crate::cli::RunArgs;
+use anyhow::Context;
+use ocix_arch_matrix::Arch;
+use ocix_runtime::state::Store;
+use ocix_vm::initramfs::Cpio;
+use ocix_vm::qemu::QemuCommand;
+use ocix_vm::{Profile, VmError};
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Default limit of a whole guest run, boot included.
+const DEFAULT_TIMEOUT_SECS: u64 = 300;
+
+/// The cache the image recipes and agent builds fill.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("OCIX_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/ocix"))
+}
+
+/// Where `images/kernels/fetch` puts the kernel of `profile`.
+pub fn kernel_dir(profile: &Profile) -> PathBuf {
+    cache_dir().join("kernels").join(profile.key)
+}
+
+/// The profile for `--arch` (required: a guest has no default arch).
+pub fn profile_for(arch: Option<&str>) -> anyhow::Result<(Arch, Profile)> {
+    let name = arch.context("the vm backend needs --arch (the guest's architecture)")?;
+    let arch = Arch::parse(name).with_context(|| format!("--arch {name}"))?;
+    let profile = Profile::for_arch(&arch)?;
+    Ok((arch, profile))
+}
+
+/// Runs the bundle of `a` in a guest; returns the container's exit code.
+pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
+    if a.detach {
+        anyhow::bail!("the vm backend cannot --detach: the guest lives only as long as ocix");
+    }
+    let (arch, profile) = profile_for(a.opts.arch.as_deref())?;
+    let (kernel, modules) = kernel_for(&arch, &profile, a.kernel.as_deref())?;
+    let agent = agent_for(&profile)?;
+    let (id, bundle) = bundle_of(a)?;
+    let tmp = TempDir::new()?;
+    let initrd = tmp.0.join("initrd");
+    let job = Job::new(
+        &id,
+        &profile,
+        modules.iter().map(|(n, _)| n.clone()).collect(),
+    );
+    write_initramfs(&initrd, &agent, &bundle, &job, &modules)?;
+    let socket = tmp.0.join("channel.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket)
+        .map_err(VmError::io(format!("bind {}", socket.display())))?;
+    let mut cmd = QemuCommand::new(profile, kernel, initrd, socket);
+    if let Some(m) = a.memory {
+        cmd.memory_mib = m;
+    }
+    if let Some(c) = a.cpus {
+        cmd.cpus = c;
+    }
+    let guest = ocix_vm::supervisor::Guest {
+        program: cmd.program().into(),
+        args: cmd.args(),
+        listener,
+        timeout: Duration::from_secs(a.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS)),
+    };
+    let code = ocix_vm::supervisor::run(guest)?;
+    drop(tmp);
+    Ok(code)
+}
+
+/// The kernel image and the modules (name, path) to load, in order.
+fn kernel_for(
+    arch: &Arch,
+    profile: &Profile,
+    explicit: Option<&Path>,
+) -> anyhow::Result<(PathBuf, Vec<(String, PathBuf)>)> {
+    let (kernel, dir) = match explicit {
+        Some(k) => (
+            k.to_path_buf(),
+            k.parent().map(Path::to_path_buf).unwrap_or_default(),
+        ),
+        None => (kernel_dir(profile).join("kernel"), kernel_dir(profile)),
+    };
+    if !kernel.is_file() {
+        return Err(VmError::Missing {
+            what: format!("kernel for {arch}"),
+            path: kernel,
+            hint: format!("run `ocix images fetch {}` (or pass --kernel)", profile.key),
+        }
+        .into());
+    }
+    let order = dir.join("modules/order");
+    let list = std::fs::read_to_string(&order).unwrap_or_default();
+    let modules = list
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| (l.trim().to_string(), dir.join("modules").join(l.trim())))
+        .collect();
+    Ok((kernel, modules))
+}
+
+/// The guest agent build for the profile's target.
+fn agent_for(profile: &Profile) -> anyhow::Result<PathBuf> {
+    let path = match std::env::var_os("OCIX_GUEST_AGENT") {
+        Some(p) => PathBuf::from(p),
+        None => cache_dir()
+            .join("agents")
+            .join(profile.agent_target)
+            .join("ocix"),
+    };
+    if !path.is_file() {
+        return Err(VmError::Missing {
+            what: format!("guest agent for {}", profile.agent_target),
+            path,
+            hint: format!("run `ci/build-guest-agents.sh {}`", profile.agent_target),
+        }
+        .into());
+    }
+    Ok(path)
+}
+
+/// `run BUNDLE/` (id generated) or `run ID` with --bundle or the cwd.
+fn bundle_of(a: &RunArgs) -> anyhow::Result<(String, PathBuf)> {
+    let positional = Path::new(&a.id_or_bundle);
+    let (id, bundle) = if positional.join("config.json").is_file() {
+        ("ocix-vm".to_string(), positional.to_path_buf())
+    } else {
+        let b = match &a.opts.bundle {
+            Some(b) => b.clone(),
+            None => std::env::current_dir()?,
+        };
+        (a.id_or_bundle.clone(), b)
+    };
+    if !bundle.join("config.json").is_file() {
+        anyhow::bail!("bundle {}: no config.json", bundle.display());
+    }
+    Ok((id, bundle))
+}
+
+fn write_initramfs(
+    path: &Path,
+    agent: &Path,
+    bundle: &Path,
+    job: &Job,
+    modules: &[(String, PathBuf)],
+) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("create {}", path.display()))?;
+    let mut c = Cpio::new(BufWriter::new(file));
+    for d in ["/dev", "/proc", "/sys", "/tmp", "/run", "/ocix", MODULES] {
+        c.dir(d, 0o755)?;
+    }
+    c.char_dev("/dev/console", 0o600, 5, 1)?;
+    c.char_dev("/dev/null", 0o666, 1, 3)?;
+    let agent_bytes = std::fs::read(agent).with_context(|| format!("read {}", agent.display()))?;
+    c.file("/init", 0o755, &agent_bytes)?;
+    c.file(JOB, 0o644, &serde_json::to_vec(job)?)?;
+    for (name, p) in modules {
+        let b = std::fs::read(p).with_context(|| format!("read module {}", p.display()))?;
+        c.file(&format!("{MODULES}/{name}"), 0o644, &b)?;
+    }
+    c.tree(bundle, BUNDLE)
+        .with_context(|| format!("pack bundle {}", bundle.display()))?;
+    c.finish()
+        .with_context(|| format!("write {}", path.display()))?;
+    Ok(())
+}
+
+/// A private temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> anyhow::Result<TempDir> {
+        let base = std::env::temp_dir().join("ocix-vm-XXXXXX");
+        let p = nix::unistd::mkdtemp(&base).context("create a temporary directory")?;
+        Ok(TempDir(p))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

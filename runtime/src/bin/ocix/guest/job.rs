@@ -1,0 +1,48 @@
+//! The job the host hands the guest agent, and where things live in the
+//! initramfs.
+
+use serde::{Deserialize, Serialize};
+
+/// The bundle, as the container runtime in the guest sees it.
+pub const BUNDLE: &str = "/bundle";
+/// The job file.
+pub const JOB: &str = "/ocix/job.json";
+/// Kernel modules the agent loads, in [`Job::modules`] order.
+pub const MODULES: &str = "/ocix/modules";
+
+/// How the agent reaches the host (see `ocix_vm::Channel`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Port {
+    /// A virtio-serial port with this name.
+    Virtio(String),
+    /// A serial device used raw.
+    Tty(String),
+}
+
+/// What the agent runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// Container id in the guest.
+    pub id: String,
+    /// The channel to the host.
+    pub port: Port,
+    /// Module file names under [`MODULES`], dependencies first.
+    #[serde(default)]
+    pub modules: Vec<String>,
+}
+
+impl Job {
+    /// The job for a guest of `profile`.
+    pub fn new(id: &str, profile: &ocix_vm::Profile, modules: Vec<String>) -> Job {
+        let port = match profile.channel {
+            ocix_vm::Channel::Virtio { .. } => Port::Virtio(ocix_vm::profile::PORT_NAME.into()),
+            ocix_vm::Channel::Serial { tty } => Port::Tty(tty.into()),
+        };
+        Job {
+            id: id.to_string(),
+            port,
+            modules,
+        }
+    }
+}
