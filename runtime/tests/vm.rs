@@ -1,0 +1,255 @@
+//! The vm backend end to end: `ocix run --arch A --backend vm` boots a
+//! guest of A under QEMU (TCG) and runs a foreign busybox bundle in it.
+//!
+//! Needs, per arch, the kernel (`images/kernels/fetch`), the guest agent
+//! (`ci/build-guest-agents.sh`) and the busybox (`ci/setup`) in
+//! `${OCIX_CACHE:-/var/cache/ocix}`. A missing piece skips that arch; under
+//! `CI` it fails for the archs ci/setup provides.
+
+mod common;
+
+use common::{make_rootfs_from, ocix_bin, prerequisites, text, Bundle};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A guest arch: `--arch` value, Debian arch of its busybox, the profile's
+/// agent target and kernel key, what `uname -m` prints, byte order, bits,
+/// and whether CI provides it.
+struct Guest {
+    arch: &'static str,
+    debian: &'static str,
+    target: &'static str,
+    key: &'static str,
+    machine: &'static str,
+    little: bool,
+    bits: u8,
+    in_ci: bool,
+}
+
+const GUESTS: [Guest; 4] = [
+    Guest {
+        arch: "aarch64",
+        debian: "arm64",
+        target: "aarch64-unknown-linux-gnu",
+        key: "aarch64",
+        machine: "aarch64",
+        little: true,
+        bits: 64,
+        in_ci: true,
+    },
+    Guest {
+        arch: "armv7ahf",
+        debian: "armhf",
+        target: "armv7-unknown-linux-gnueabihf",
+        key: "armv7",
+        machine: "armv7l",
+        little: true,
+        bits: 32,
+        in_ci: true,
+    },
+    Guest {
+        arch: "ppc64le",
+        debian: "ppc64el",
+        target: "powerpc64le-unknown-linux-gnu",
+        key: "ppc64le",
+        machine: "ppc64le",
+        little: true,
+        bits: 64,
+        in_ci: true,
+    },
+    Guest {
+        arch: "mips64el",
+        debian: "mips64el",
+        target: "mips64el-unknown-linux-gnuabi64",
+        key: "mips64el",
+        machine: "mips64",
+        little: true,
+        bits: 64,
+        in_ci: false,
+    },
+];
+
+fn cache() -> PathBuf {
+    std::env::var_os("OCIX_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/ocix"))
+}
+
+/// The foreign busybox if every piece of `g` is cached; else says why
+/// the test is skipped (fails under CI for the archs CI provides).
+fn ready(test: &str, g: &Guest) -> Option<PathBuf> {
+    if !prerequisites(test) {
+        return None;
+    }
+    let c = cache();
+    let busybox = c.join("busybox").join(g.debian).join("busybox");
+    let pieces = [
+        (
+            c.join("kernels").join(g.key).join("kernel"),
+            format!("ocix images fetch {}", g.key),
+        ),
+        (
+            c.join("agents").join(g.target).join("ocix"),
+            format!("ci/build-guest-agents.sh {}", g.target),
+        ),
+        (busybox.clone(), "ci/setup".to_string()),
+        (
+            PathBuf::from(format!("/usr/bin/qemu-system-{}", qemu_suffix(g))),
+            "ci/setup".to_string(),
+        ),
+    ];
+    let missing: Vec<String> = pieces
+        .iter()
+        .filter(|(p, _)| !p.is_file())
+        .map(|(p, how)| format!("{} (run {how})", p.display()))
+        .collect();
+    if missing.is_empty() {
+        return Some(busybox);
+    }
+    let why = format!("it needs {}", missing.join(", "));
+    if g.in_ci && std::env::var_os("CI").is_some() {
+        panic!("{test}: {why}, which CI must provide");
+    }
+    eprintln!("SKIPPED: {test} because {why}");
+    None
+}
+
+fn qemu_suffix(g: &Guest) -> &'static str {
+    match g.key {
+        "armv7" => "arm",
+        "ppc64" | "ppc64le" => "ppc64",
+        k if k.starts_with("mips") => g.key,
+        _ => "aarch64",
+    }
+}
+
+/// A busybox bundle of `g`'s arch running `sh -c script`, hostname
+/// `vmguest`.
+fn bundle(busybox: &Path, script: &str) -> Bundle {
+    let mut b = Bundle::sh(script);
+    make_rootfs_from(&b.rootfs(), busybox);
+    b.config["hostname"] = json!("vmguest");
+    b.save();
+    b
+}
+
+/// `ocix run --backend vm --arch A [extra] BUNDLE` with TMPDIR private to
+/// this run, so its QEMU can be told apart from other tests'.
+fn run_vm(b: &Bundle, arch: &str, extra: &[&str], env: &[(&str, &Path)]) -> Output {
+    let tmpdir = b.tmp.path().join("tmp");
+    std::fs::create_dir_all(&tmpdir).expect("mkdir tmp");
+    let mut c = Command::new(ocix_bin());
+    c.arg("--root")
+        .arg(b.root())
+        .args(["run", "--backend", "vm", "--arch", arch])
+        .args(extra)
+        .arg(b.dir())
+        .env("TMPDIR", &tmpdir)
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("spawn ocix")
+}
+
+/// QEMU processes whose command line mentions `needle`.
+fn qemu_left(needle: &Path) -> String {
+    let out = Command::new("pgrep")
+        .args(["-a", "-f"])
+        .arg(format!("qemu-system.*{}", needle.display()))
+        .output()
+        .expect("pgrep");
+    text(&out.stdout)
+}
+
+/// One boot: uname, byte order, word size, pid, hostname, both streams
+/// and a non-zero code; a second boot for code 0.
+fn check_guest(g: &Guest) {
+    let test = format!("vm_{}", g.arch);
+    let Some(busybox) = ready(&test, g) else {
+        return;
+    };
+    let script = "echo machine=$(uname -m); \
+        echo order=$(printf '\\001\\000' | od -An -tu2 | tr -d ' '); \
+        echo class=$(od -An -tu1 -j4 -N1 /bin/busybox | tr -d ' '); \
+        echo pid=$$; echo host=$(hostname); echo to-stderr >&2; exit 7";
+    let b = bundle(&busybox, script);
+    let t0 = std::time::Instant::now();
+    let out = run_vm(&b, g.arch, &[], &[]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    eprintln!("{test}: exit 7 run took {:.2}s", t0.elapsed().as_secs_f32());
+    let order = if g.little { 1 } else { 256 };
+    let class = if g.bits == 64 { 2 } else { 1 };
+    let want = format!(
+        "machine={}\norder={order}\nclass={class}\npid=1\nhost=vmguest\n",
+        g.machine
+    );
+    assert_eq!(stdout, want, "{test}: stderr: {stderr}");
+    assert_eq!(stderr, "to-stderr\n", "{test}");
+    assert_eq!(out.status.code(), Some(7), "{test}: {stderr}");
+
+    let b = bundle(&busybox, "true");
+    let out = run_vm(&b, g.arch, &[], &[]);
+    assert_eq!(out.status.code(), Some(0), "{test}: {}", text(&out.stderr));
+    assert_eq!(out.stdout, b"", "{test}");
+}
+
+#[test]
+fn vm_aarch64() {
+    check_guest(&GUESTS[0]);
+}
+
+#[test]
+fn vm_armv7ahf() {
+    check_guest(&GUESTS[1]);
+}
+
+#[test]
+fn vm_ppc64le() {
+    check_guest(&GUESTS[2]);
+}
+
+#[test]
+fn vm_mips64el() {
+    check_guest(&GUESTS[3]);
+}
+
+/// Past `--timeout`, ocix fails with a clear message and leaves no QEMU.
+#[test]
+fn vm_timeout_stops_qemu() {
+    let g = &GUESTS[0];
+    let Some(busybox) = ready("vm_timeout_stops_qemu", g) else {
+        return;
+    };
+    let b = bundle(&busybox, "sleep 60");
+    let t0 = std::time::Instant::now();
+    let out = run_vm(&b, g.arch, &["--timeout", "5"], &[]);
+    let took = t0.elapsed();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("guest timed out after 5s"), "{stderr}");
+    assert!(took.as_secs() < 15, "took {took:?}");
+    let left = qemu_left(&b.tmp.path().join("tmp"));
+    assert!(left.is_empty(), "QEMU left running: {left}");
+    let tmp_left: Vec<_> = std::fs::read_dir(b.tmp.path().join("tmp"))
+        .expect("read tmp")
+        .collect();
+    assert!(tmp_left.is_empty(), "temporary files left: {tmp_left:?}");
+}
+
+/// Without a kernel in the cache, the error says how to get one.
+#[test]
+fn vm_missing_kernel_names_the_fetch_command() {
+    if !prerequisites("vm_missing_kernel_names_the_fetch_command") {
+        return;
+    }
+    let b = Bundle::sh("true");
+    let empty = b.tmp.path().join("empty-cache");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    let out = run_vm(&b, "ppc64", &[], &[("OCIX_CACHE", &empty)]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("kernel for"), "{stderr}");
+    assert!(stderr.contains("`ocix images fetch ppc64`"), "{stderr}");
+}
