@@ -49,6 +49,7 @@ pub mod elf;
 mod error;
 mod feature;
 mod isa;
+pub mod matrix;
 mod model;
 mod names;
 mod qemu;
