@@ -60,6 +60,12 @@ fn try_launch(
     // cwd before dropping privileges (it may be root-only), as runc.
     nix::unistd::chdir(process.cwd.as_str())
         .map_err(|e| format!("cannot chdir to {}: {e}", process.cwd))?;
+    // A cwd reached through a descriptor ocix inherited (/proc/self/fd/N)
+    // may lie outside the root: the kernel then has no path for it
+    // (CVE-2024-21626).
+    nix::unistd::getcwd().map_err(|_| {
+        format!("process.cwd {:?} lies outside the container's root", process.cwd)
+    })?;
     let setgroups_allowed = std::fs::read_to_string("/proc/self/setgroups")
         .map(|s| s.trim() != "deny")
         .unwrap_or(true);

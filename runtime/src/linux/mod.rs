@@ -18,4 +18,5 @@ pub mod resolve;
 pub mod rlimits;
 pub mod rootfs;
 pub mod sched;
+pub mod sealed;
 pub mod user;
