@@ -191,8 +191,6 @@ const NEON_START: &str = "neon-hidden: executing vadd.f32 q0, q0, q0\n";
 /// run as armv6hf; the emulated ARM1176 has no NEON, so its vadd.f32 on
 /// q registers traps.
 #[test]
-#[ignore = "emulate: qemu is the pid namespace's init and its re-raised \
-            SIGILL is dropped, so it hangs in sigsuspend (issue 4)"]
 fn hidden_neon_dies_of_sigill_under_armv6hf() {
     let Some(b) = neon_bundle("hidden_neon_armv6hf", "neon-hidden") else {
         return;

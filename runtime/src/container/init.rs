@@ -214,9 +214,49 @@ fn wait_and_exec(ctx: &ChildContext, state_json: &str) -> ! {
         Ok(c) => c,
         Err(_) => exit(1),
     };
+    if ctx.emulation.is_some() {
+        reap_as_pid1(conn, || final_steps(ctx, state_json))
+    }
     let err = final_steps(ctx, state_json);
     startsock::report_failure(&mut conn, &err);
     exit(127)
+}
+
+/// Under emulation the program would be QEMU as pid 1 of the pid
+/// namespace, and a namespace's init cannot kill itself with a signal:
+/// QEMU re-raising a guest's SIGILL or SIGSEGV would hang forever. So ocix
+/// stays pid 1, runs the program as its child, passes signals on, reaps
+/// orphans, and exits with the program's code (128+N for signal N).
+fn reap_as_pid1(mut conn: std::fs::File, launch: impl FnOnce() -> String) -> ! {
+    use nix::sys::signal::{SigSet, Signal};
+    let mut mask = SigSet::empty();
+    for s in super::run::FORWARDED {
+        mask.add(s);
+    }
+    mask.add(Signal::SIGCHLD);
+    if mask.thread_block().is_err() {
+        exit(1);
+    }
+    // SAFETY: single-threaded; the child only runs our code until exec.
+    match unsafe { fork() } {
+        Ok(ForkResult::Child) => {
+            let err = launch();
+            startsock::report_failure(&mut conn, &err);
+            exit(127)
+        }
+        Ok(ForkResult::Parent { child }) => {
+            // Our copy of the connection must go: `start` waits for EOF.
+            drop(conn);
+            match super::run::supervise(child.as_raw(), &mask, None) {
+                Ok(status) => exit(super::wait::exit_code(status)),
+                Err(_) => exit(255),
+            }
+        }
+        Err(e) => {
+            startsock::report_failure(&mut conn, &format!("cannot fork: {e}"));
+            exit(1)
+        }
+    }
 }
 
 /// Runs the startContainer hooks, then becomes the program.
