@@ -6,6 +6,7 @@
 //! use (namespaces, mounts, devices, credentials, hooks, console).
 
 pub mod container;
+pub mod fault;
 pub mod digest;
 pub mod features;
 pub mod linux;

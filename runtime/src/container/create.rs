@@ -123,6 +123,7 @@ fn create_in(
     };
     state.private.creator_pid = std::process::id() as i32;
     state.private.backend = Some(selected.name().to_string());
+    crate::fault::point("create:after-mkdir");
     dir.save(&state)?;
     save_config(dir, &spec)?;
     guard.poststop = spec.hooks.as_ref().map(|h| h.poststop.clone());
@@ -191,6 +192,7 @@ fn create_in(
     let hooks_spec = ctx.spec.hooks.clone();
     drop(ctx);
     guard.pids.push((intermediate, 0));
+    crate::fault::point("create:after-fork");
 
     let mut console_master = None;
     loop {
@@ -231,6 +233,7 @@ fn create_in(
                 state.pid = pid;
                 state.private.pid_start = start;
                 dir.save(&state)?;
+                crate::fault::point("create:after-init-pid");
             }
             Some((Msg::ConsoleMaster, fd)) => console_master = fd,
             Some((Msg::HooksReady, _)) => {
@@ -254,6 +257,7 @@ fn create_in(
             }
         }
     }
+    crate::fault::point("create:before-created");
     state.status = Status::Created;
     dir.save(&state)?;
     if let Some(f) = &opts.pid_file {

@@ -46,6 +46,7 @@ pub fn delete(store: &Store, id: &str, force: bool) -> Result<(), ContainerError
             )));
         }
     }
+    crate::fault::point("delete:after-kill");
     state.status = Status::Stopped;
     if let Some(spec) = saved_spec(&dir) {
         if let Some(h) = &spec.hooks {

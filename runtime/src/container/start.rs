@@ -21,6 +21,7 @@ pub fn start(store: &Store, id: &str) -> Result<ContainerState, ContainerError> 
     }
     let answer = startsock::release(dir.raw_fd())
         .map_err(ContainerError::io("cannot reach the container's init"))?;
+    crate::fault::point("start:after-release");
     let _ = std::fs::remove_file(dir.path().join(startsock::NAME));
     if let Err(reason) = answer {
         return Err(ContainerError::Init(reason));
