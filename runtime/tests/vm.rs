@@ -251,5 +251,5 @@ fn vm_missing_kernel_names_the_fetch_command() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("kernel for"), "{stderr}");
-    assert!(stderr.contains("`ocix images fetch ppc64`"), "{stderr}");
+    assert!(stderr.contains("`ocix images build ppc64`"), "{stderr}");
 }

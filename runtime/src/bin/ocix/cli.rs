@@ -312,4 +312,9 @@ pub enum ImagesCommand {
         /// Guest architecture in any spelling (`aarch64`, `armhf`, `ppc64le`).
         arch: String,
     },
+    /// Build a small kernel for ARCH from Debian's linux-source-6.1.
+    Build {
+        /// Guest architecture in any spelling (`ppc64`, `aarch64`).
+        arch: String,
+    },
 }

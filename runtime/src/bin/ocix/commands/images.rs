@@ -1,8 +1,8 @@
-//! `images list` and `images fetch ARCH`: the guest kernels of the vm
-//! backend, cached in `$OCIX_CACHE/kernels/<key>/`.
+//! `images list`, `images fetch ARCH` and `images build ARCH`: the guest
+//! kernels of the vm backend, cached in `$OCIX_CACHE/kernels/<key>/`.
 
 use crate::cli::{ImagesArgs, ImagesCommand};
-use crate::guest::host::{cache_dir, kernel_dir, profile_for};
+use crate::guest::host::{cache_dir, kernel_dir, kernel_recipe, profile_for};
 use anyhow::Context;
 use ocix_vm::Profile;
 use std::path::PathBuf;
@@ -18,7 +18,8 @@ fn images_dir() -> PathBuf {
 pub fn run(a: &ImagesArgs) -> anyhow::Result<i32> {
     match &a.command {
         ImagesCommand::List => list(),
-        ImagesCommand::Fetch { arch } => fetch(arch),
+        ImagesCommand::Fetch { arch } => recipe("fetch", arch),
+        ImagesCommand::Build { arch } => recipe("build", arch),
     }
 }
 
@@ -40,12 +41,12 @@ fn list() -> anyhow::Result<i32> {
             let pkg = version.split_whitespace().next().unwrap_or("");
             format!("{} ({pkg})", dir.display())
         } else {
-            format!("ocix images fetch {key}")
+            kernel_recipe(key)
         };
         let how = if agent {
             how
         } else {
-            format!("{how}; ci/build-guest-agents.sh {}", p.agent_target)
+            format!("{how}; run `ci/build-guest-agents.sh {}`", p.agent_target)
         };
         println!(
             "{:<9} {:<8} {:<8} {how}",
@@ -65,9 +66,10 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-fn fetch(arch: &str) -> anyhow::Result<i32> {
+/// Runs `images/kernels/<script> KEY` for ARCH's machine.
+fn recipe(script: &str, arch: &str) -> anyhow::Result<i32> {
     let (_, profile) = profile_for(Some(arch))?;
-    let script = images_dir().join("kernels/fetch");
+    let script = images_dir().join("kernels").join(script);
     let status = Command::new(&script)
         .arg(profile.key)
         .env("OCIX_CACHE", cache_dir())

@@ -29,6 +29,16 @@ pub fn kernel_dir(profile: &Profile) -> PathBuf {
     cache_dir().join("kernels").join(profile.key)
 }
 
+/// How to get `key`'s kernel: Debian has none for the big-endian ports,
+/// so those are built from source.
+pub fn kernel_recipe(key: &str) -> String {
+    match key {
+        "ppc64" => format!("run `ocix images build {key}`"),
+        "mips" => "no recipe builds a big-endian mips kernel yet".to_string(),
+        _ => format!("run `ocix images fetch {key}`"),
+    }
+}
+
 /// The profile for `--arch` (required: a guest has no default arch).
 pub fn profile_for(arch: Option<&str>) -> anyhow::Result<(Arch, Profile)> {
     let name = arch.context("the vm backend needs --arch (the guest's architecture)")?;
@@ -92,7 +102,7 @@ fn kernel_for(
         return Err(VmError::Missing {
             what: format!("kernel for {arch}"),
             path: kernel,
-            hint: format!("run `ocix images fetch {}` (or pass --kernel)", profile.key),
+            hint: format!("{} (or pass --kernel)", kernel_recipe(profile.key)),
         }
         .into());
     }
