@@ -16,6 +16,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE="${OCIX_CACHE:-/var/cache/ocix}"
 OUT="$CACHE/agents"
 export CARGO_TARGET_DIR="$OUT/target"
+# Cold CI builds matter more than a few percent of agent speed: no LTO,
+# parallel codegen (the host's release profile stays as it is).
+export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 
 # target -> "cross-gcc toolchain mode" (mode: static-gnu, build-std).
 # aarch64 is glibc, not musl: the runtime core uses glibc-only libc items
