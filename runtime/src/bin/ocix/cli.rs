@@ -75,6 +75,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Guest kernels for the vm backend: list them, fetch them.
     Images(ImagesArgs),
+    /// Run a bundle on many architectures at once and report per arch.
+    Matrix(MatrixArgs),
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +159,54 @@ pub struct RunArgs {
     pub timeout: Option<u64>,
     /// Container id, or a bundle directory holding config.json.
     pub id_or_bundle: String,
+}
+
+/// `ocix matrix`: one cell per architecture, run concurrently.
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Architectures, comma-separated, any spelling; repeatable.
+    #[arg(long, value_name = "ARCH,...")]
+    pub arch: Vec<String>,
+    /// File of architectures: one per line, `#` starts a comment.
+    #[arg(long = "arch-file", value_name = "FILE")]
+    pub arch_file: Option<PathBuf>,
+    /// Backend of every cell; `auto` picks per cell (native, else
+    /// emulate, else vm).
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+    /// Cells run at once (default: the number of CPUs).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Seconds each cell may take, boot included (default: 300).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
+    pub format: MatrixFormat,
+    /// Write the report to FILE (the table still goes to stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Bundle for one architecture; repeatable.
+    #[arg(long = "bundle-for", value_name = "ARCH=PATH")]
+    pub bundle_for: Vec<String>,
+    /// Print the cells as a CI matrix instead of running them.
+    #[arg(long, value_enum, value_name = "CI")]
+    pub emit: Option<EmitTarget>,
+    /// Bundle for every architecture, or a directory of bundles named by
+    /// architecture (`bundles/armv7ahf/`).
+    pub bundle: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    Table,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmitTarget {
+    GithubActions,
 }
 
 #[derive(Debug, Args)]

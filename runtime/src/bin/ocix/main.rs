@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod guest;
 mod logging;
+mod matrix;
 
 use clap::Parser;
 use cli::{Cli, Command, LogFormat};
@@ -73,5 +74,6 @@ fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
         Command::Digest(a) => commands::digest::run(a),
         Command::Verify(a) => commands::verify::run(a),
         Command::Images(a) => commands::images::run(a),
+        Command::Matrix(a) => commands::matrix::run(a),
     }
 }

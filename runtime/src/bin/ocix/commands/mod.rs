@@ -9,6 +9,7 @@ pub mod features;
 pub mod images;
 pub mod kill;
 pub mod list;
+pub mod matrix;
 pub mod run;
 pub mod spec;
 pub mod start;

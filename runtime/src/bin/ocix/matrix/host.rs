@@ -1,0 +1,68 @@
+//! The host facts the planner needs: the host arch, which qemu-user
+//! emulators exist, and which guests the vm backend can boot.
+
+use crate::guest::host::{cache_dir, kernel_dir};
+use ocix_arch_matrix::matrix::HostFacts;
+use ocix_arch_matrix::Arch;
+use ocix_runtime::container::backend::{find_emulator, host_arch};
+use ocix_vm::Profile;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+/// Facts about this host for `arches`.
+pub fn facts(arches: &[Arch]) -> anyhow::Result<HostFacts> {
+    let mut f = HostFacts {
+        arch: host_arch()?,
+        emulators: Default::default(),
+        vm: Default::default(),
+    };
+    for arch in arches {
+        if let Some(q) = arch.qemu_user_binary() {
+            if find_emulator(q).is_some() {
+                f.emulators.insert(q.to_string());
+            }
+        }
+        if let Ok(p) = Profile::for_arch(arch) {
+            f.vm.insert(*arch, vm_ready(arch, &p));
+        }
+    }
+    Ok(f)
+}
+
+/// Whether the vm backend has QEMU, a kernel and a guest agent for `arch`.
+fn vm_ready(arch: &Arch, p: &Profile) -> Result<(), String> {
+    let mut missing = Vec::new();
+    if which(p.qemu).is_none() {
+        missing.push(format!("{} (install qemu-system)", p.qemu));
+    }
+    if !kernel_dir(p).join("kernel").is_file() {
+        missing.push(format!("a kernel for {arch} (ocix images fetch {})", p.key));
+    }
+    let agent = match std::env::var_os("OCIX_GUEST_AGENT") {
+        Some(a) => a.into(),
+        None => cache_dir().join("agents").join(p.agent_target).join("ocix"),
+    };
+    if !agent.is_file() {
+        missing.push(format!(
+            "the guest agent (ci/build-guest-agents.sh {})",
+            p.agent_target
+        ));
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("no {}", missing.join(", no ")))
+    }
+}
+
+/// The first executable `name` on PATH or in /usr/bin.
+fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin")])
+        .map(|d| d.join(name))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
