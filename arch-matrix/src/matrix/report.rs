@@ -43,8 +43,9 @@ pub fn table(results: &[CellResult]) -> String {
     }
     let s = Summary::of(results);
     out.push_str(&format!(
-        "{} cells: {} passed, {} failed, {} timed out, {} skipped\n",
+        "{} cell{}: {} passed, {} failed, {} timed out, {} skipped\n",
         s.total(),
+        if s.total() == 1 { "" } else { "s" },
         s.passed,
         s.failed,
         s.timed_out,
