@@ -77,6 +77,8 @@ pub enum Command {
     Images(ImagesArgs),
     /// Run a bundle on many architectures at once and report per arch.
     Matrix(MatrixArgs),
+    /// Time create, start, exit and delete per run, against other runtimes.
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -367,4 +369,33 @@ pub enum ImagesCommand {
         /// Guest architecture in any spelling (`ppc64`, `aarch64`).
         arch: String,
     },
+}
+
+/// `ocix bench`: state roots are private temporary directories (the
+/// global `--root` is not used); the bundle is not modified.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Measured runs per runtime.
+    #[arg(long, default_value_t = 20)]
+    pub runs: usize,
+    /// Unrecorded runs per runtime before the measured ones.
+    #[arg(long, default_value_t = 2)]
+    pub warmup: usize,
+    /// Passed to ocix's `create --arch`.
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// Passed to ocix's `create --backend`.
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
+    /// Other runtimes to run alike (names on PATH or paths), e.g.
+    /// `runc,crun,youki`; missing ones are skipped.
+    #[arg(long, value_delimiter = ',', value_name = "RUNTIMES")]
+    pub compare: Vec<String>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Also write the distributions as an SVG chart to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Bundle directory (its process should exit at once, e.g. /bin/true).
+    pub bundle: PathBuf,
 }

@@ -1,6 +1,7 @@
 //! The `ocix` binary: parses the command line, runs one verb and maps its
 //! outcome to an exit status (the container's own code for `run`).
 
+mod bench;
 mod cli;
 mod commands;
 mod guest;
@@ -75,5 +76,6 @@ fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
         Command::Verify(a) => commands::verify::run(a),
         Command::Images(a) => commands::images::run(a),
         Command::Matrix(a) => commands::matrix::run(a),
+        Command::Bench(a) => commands::bench::run(a),
     }
 }
