@@ -189,10 +189,21 @@ fn check_guest(g: &Guest) {
     assert_eq!(stderr, "to-stderr\n", "{test}");
     assert_eq!(out.status.code(), Some(7), "{test}: {stderr}");
 
-    let b = bundle(&busybox, "true");
+    // Code 0, and stdout byte for byte: binary bytes and more than one
+    // frame's worth (64 KiB) of lines.
+    let b = bundle(&busybox, "printf 'a\\000b\\r\\n\\377'; seq 1 20000");
     let out = run_vm(&b, g.arch, &[], &[]);
     assert_eq!(out.status.code(), Some(0), "{test}: {}", text(&out.stderr));
-    assert_eq!(out.stdout, b"", "{test}");
+    let mut want = b"a\0b\r\n\xff".to_vec();
+    for i in 1..=20000 {
+        want.extend_from_slice(format!("{i}\n").as_bytes());
+    }
+    assert!(
+        out.stdout == want,
+        "{test}: stdout differs ({} bytes)",
+        out.stdout.len()
+    );
+    assert_eq!(out.stderr, b"", "{test}");
 }
 
 #[test]
