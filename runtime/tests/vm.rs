@@ -249,7 +249,8 @@ fn vm_timeout_stops_qemu() {
     assert!(tmp_left.is_empty(), "temporary files left: {tmp_left:?}");
 }
 
-/// Without a kernel in the cache, the error says how to get one.
+/// Without a kernel in the cache, the error says how to get one; options
+/// a guest cannot honour are refused before anything boots.
 #[test]
 fn vm_missing_kernel_names_the_fetch_command() {
     if !prerequisites("vm_missing_kernel_names_the_fetch_command") {
@@ -263,4 +264,7 @@ fn vm_missing_kernel_names_the_fetch_command() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("kernel for"), "{stderr}");
     assert!(stderr.contains("`ocix images build ppc64`"), "{stderr}");
+    let out = run_vm(&b, "aarch64", &["--detach"], &[("OCIX_CACHE", &empty)]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("vm backend does not support --detach"), "{stderr}");
 }

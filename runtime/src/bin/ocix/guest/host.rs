@@ -49,9 +49,7 @@ pub fn profile_for(arch: Option<&str>) -> anyhow::Result<(Arch, Profile)> {
 
 /// Runs the bundle of `a` in a guest; returns the container's exit code.
 pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
-    if a.detach {
-        anyhow::bail!("the vm backend cannot --detach: the guest lives only as long as ocix");
-    }
+    unsupported(a)?;
     let (arch, profile) = profile_for(a.opts.arch.as_deref())?;
     let (kernel, modules) = kernel_for(&arch, &profile, a.kernel.as_deref())?;
     let agent = agent_for(&profile)?;
@@ -83,6 +81,21 @@ pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
     let code = ocix_vm::supervisor::run(guest)?;
     drop(tmp);
     Ok(code)
+}
+
+/// Refuses the `run` options a guest cannot honour.
+fn unsupported(a: &RunArgs) -> anyhow::Result<()> {
+    let o = &a.opts;
+    let given = [
+        (a.detach, "--detach (the guest lives only as long as ocix)"),
+        (o.pid_file.is_some(), "--pid-file"),
+        (o.console_socket.is_some(), "--console-socket"),
+        (o.preserve_fds > 0, "--preserve-fds"),
+    ];
+    match given.iter().find(|(set, _)| *set) {
+        Some((_, what)) => anyhow::bail!("the vm backend does not support {what}"),
+        None => Ok(()),
+    }
 }
 
 /// The kernel image and the modules (name, path) to load, in order.
