@@ -19,4 +19,5 @@ pub mod rlimits;
 pub mod rootfs;
 pub mod sched;
 pub mod sealed;
+pub mod seccomp;
 pub mod user;
