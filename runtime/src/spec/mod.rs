@@ -4,6 +4,7 @@ mod default;
 mod error;
 mod extras;
 mod load;
+mod seccomp;
 mod types;
 mod validate;
 
@@ -11,6 +12,7 @@ pub use default::default_spec;
 pub use error::SpecError;
 pub use extras::*;
 pub use load::{load_bundle, parse};
+pub use seccomp::*;
 pub use types::*;
 pub use validate::validate;
 

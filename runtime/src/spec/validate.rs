@@ -248,6 +248,7 @@ fn check_linux(spec: &Spec) -> Result<(), SpecError> {
             ));
         }
     }
+    super::seccomp::check_seccomp(linux.seccomp.as_ref())?;
     Ok(())
 }
 
