@@ -161,6 +161,9 @@ fn init_until_created(ctx: &ChildContext) -> Step<String> {
         .map_err(|e| e.to_string())?;
     }
     rootfs::make_dir(&ctx.rootfs, &process.cwd).map_err(|e| format!("process.cwd: {e}"))?;
+    // listenerPath is a host path: connect while it is still in view.
+    let seccomp = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref());
+    crate::linux::seccomp::prepare_listener(seccomp, &state_json).map_err(|e| e.to_string())?;
     let enter = if ctx.enter == Enter::Chroot {
         Enter::Chroot
     } else {

@@ -1,7 +1,7 @@
 //! The last step of init and of exec: become the configured user with
 //! the configured privileges, in the configured directory, and execve.
 
-use crate::linux::{exec, identity, lsm, sched, user};
+use crate::linux::{exec, identity, lsm, sched, seccomp, user};
 use crate::spec::{Process, Spec};
 use std::path::Path;
 
@@ -18,7 +18,8 @@ pub(super) fn launch(
     if let Err(e) = scheduling(spec, process) {
         return e.to_string();
     }
-    match try_launch(process, extra_env, extra_fds) {
+    let profile = spec.linux.as_ref().and_then(|l| l.seccomp.as_ref());
+    match try_launch(process, profile, extra_env, extra_fds) {
         Err(e) => e,
         Ok(never) => match never {},
     }
@@ -48,6 +49,7 @@ fn scheduling(spec: &Spec, p: &Process) -> std::io::Result<()> {
 
 fn try_launch(
     process: &Process,
+    profile: Option<&crate::spec::Seccomp>,
     extra_env: &[String],
     extra_fds: u32,
 ) -> Step<std::convert::Infallible> {
@@ -69,6 +71,13 @@ fn try_launch(
     let setgroups_allowed = std::fs::read_to_string("/proc/self/setgroups")
         .map(|s| s.trim() != "deny")
         .unwrap_or(true);
+    // Loading a filter needs no_new_privs or CAP_SYS_ADMIN: without the
+    // former, load it before privileges go; else as late as possible, so
+    // fewer of our own calls must pass it (runc's order).
+    let load_filter = || profile.map_or(Ok(()), seccomp::install);
+    if !process.no_new_privileges {
+        load_filter().map_err(|e| format!("seccomp: {e}"))?;
+    }
     identity::switch(&ident, process.capabilities.as_ref(), setgroups_allowed)
         .map_err(|e| e.to_string())?;
     if process.no_new_privileges {
@@ -81,6 +90,9 @@ fn try_launch(
     let prog_name = args.first().ok_or("process.args is empty")?;
     let program = exec::find_program(prog_name, &env)
         .ok_or_else(|| format!("exec {prog_name:?}: executable file not found in $PATH"))?;
+    if process.no_new_privileges {
+        load_filter().map_err(|e| format!("seccomp: {e}"))?;
+    }
     exec::reset_signals();
     exec::cloexec_from(3 + extra_fds).map_err(|e| format!("close_range: {e}"))?;
     let e = exec::exec(&program, &args, &env);
