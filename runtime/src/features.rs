@@ -6,6 +6,7 @@
 //! and is flipped in the same change that makes it work.
 
 use crate::linux::namespaces::NsKind;
+use crate::linux::seccomp::{self, AuditArch};
 use crate::linux::{caps, mounts};
 use crate::spec::OCI_VERSION;
 use serde_json::{json, Value};
@@ -38,7 +39,7 @@ pub fn features() -> Value {
                 "systemd": false,
                 "systemdUser": false,
             },
-            "seccomp": { "enabled": false },
+            "seccomp": seccomp_features(),
             "apparmor": { "enabled": false },
             "selinux": { "enabled": false },
             "intelRdt": { "enabled": false },
@@ -48,6 +49,21 @@ pub fn features() -> Value {
             "org.opencontainers.runc.checkpoint.enabled": "false",
             "io.github.ocix.arch-aware": "true",
         },
+    })
+}
+
+/// What the filter compiler implements; `supportedFlags` asks the kernel.
+fn seccomp_features() -> Value {
+    let mut archs: Vec<&str> = AuditArch::ALL.iter().map(|a| a.scmp_name()).collect();
+    archs.sort_unstable();
+    let known: Vec<&str> = seccomp::FLAGS.iter().map(|(name, _)| *name).collect();
+    json!({
+        "enabled": AuditArch::native().is_some(),
+        "actions": seccomp::ACTION_NAMES,
+        "operators": seccomp::OPERATOR_NAMES,
+        "archs": archs,
+        "knownFlags": known,
+        "supportedFlags": seccomp::supported_flags(),
     })
 }
 
@@ -82,7 +98,7 @@ mod tests {
         ] {
             assert!(linux.get(key).is_some(), "missing linux.{key}");
         }
-        assert_eq!(linux["seccomp"]["enabled"], false);
+        assert_eq!(linux["seccomp"]["enabled"], true);
         assert_eq!(linux["mountExtensions"]["idmap"]["enabled"], false);
         for (_, v) in f["annotations"].as_object().expect("annotations object") {
             assert!(v.is_string(), "annotation values are strings");
@@ -107,6 +123,32 @@ mod tests {
                 caps::cap_from_name(c.as_str().unwrap_or_default()),
                 Some(i as u32)
             );
+        }
+    }
+
+    #[test]
+    fn seccomp_lists_what_the_compiler_takes() {
+        let s = &features()["linux"]["seccomp"];
+        let names = |key: &str| -> Vec<String> {
+            s[key]
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|v| v.as_str().unwrap_or_default().to_string())
+                .collect()
+        };
+        assert!(names("actions").contains(&"SCMP_ACT_NOTIFY".to_string()));
+        assert_eq!(names("operators").len(), 7);
+        let native = AuditArch::native().expect("supported host").scmp_name();
+        assert!(names("archs").contains(&native.to_string()));
+        let known = names("knownFlags");
+        for f in names("supportedFlags") {
+            assert!(known.contains(&f), "{f} is supported but not known");
+        }
+        // Every kernel with seccomp filters has TSYNC (3.17).
+        if std::path::Path::new("/proc/sys/kernel/seccomp/actions_avail").exists() {
+            let supported = names("supportedFlags");
+            assert!(supported.contains(&"SECCOMP_FILTER_FLAG_TSYNC".to_string()));
         }
     }
 
