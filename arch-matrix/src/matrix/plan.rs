@@ -97,7 +97,7 @@ fn choose(asked: Backend, arch: &Arch, host: &HostFacts) -> (Backend, Option<Str
             Native::No => match (emulator(arch, host), vm(arch, host)) {
                 (Ok(()), _) => (Backend::Emulate, None),
                 (_, Ok(())) => (Backend::Vm, None),
-                (Err(e), Err(v)) => skip(format!("{e}; vm: {v}")),
+                (Err(e), Err(v)) => skip(format!("{e}; {v}")),
             },
         },
     }
@@ -113,7 +113,7 @@ fn emulator(arch: &Arch, host: &HostFacts) -> Result<(), String> {
 
 fn vm(arch: &Arch, host: &HostFacts) -> Result<(), String> {
     match host.vm.get(arch) {
-        None => Err(format!("no guest machine for {arch}")),
+        None => Err(format!("the vm backend has no guest machine for {arch}")),
         Some(r) => r.clone(),
     }
 }

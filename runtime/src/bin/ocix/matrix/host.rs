@@ -35,8 +35,13 @@ fn vm_ready(arch: &Arch, p: &Profile) -> Result<(), String> {
     if which(p.qemu).is_none() {
         missing.push(format!("{} (install qemu-system)", p.qemu));
     }
-    if !kernel_dir(p).join("kernel").is_file() {
-        missing.push(format!("a kernel for {arch} (ocix images fetch {})", p.key));
+    let kernel = kernel_dir(p).join("kernel");
+    if !kernel.is_file() {
+        missing.push(format!(
+            "a {} kernel at {} (see `ocix images list`)",
+            p.key,
+            kernel.display()
+        ));
     }
     let agent = match std::env::var_os("OCIX_GUEST_AGENT") {
         Some(a) => a.into(),
@@ -44,14 +49,18 @@ fn vm_ready(arch: &Arch, p: &Profile) -> Result<(), String> {
     };
     if !agent.is_file() {
         missing.push(format!(
-            "the guest agent (ci/build-guest-agents.sh {})",
+            "a guest agent at {} (ci/build-guest-agents.sh {})",
+            agent.display(),
             p.agent_target
         ));
     }
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(format!("no {}", missing.join(", no ")))
+        Err(format!(
+            "the vm backend for {arch} lacks {}",
+            missing.join("; ")
+        ))
     }
 }
 
