@@ -6,8 +6,8 @@
 //! use (namespaces, mounts, devices, credentials, hooks, console).
 
 pub mod container;
-pub mod fault;
 pub mod digest;
+pub mod fault;
 pub mod features;
 pub mod linux;
 pub mod process;

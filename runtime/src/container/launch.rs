@@ -66,7 +66,10 @@ fn try_launch(
     // may lie outside the root: the kernel then has no path for it
     // (CVE-2024-21626).
     nix::unistd::getcwd().map_err(|_| {
-        format!("process.cwd {:?} lies outside the container's root", process.cwd)
+        format!(
+            "process.cwd {:?} lies outside the container's root",
+            process.cwd
+        )
     })?;
     let setgroups_allowed = std::fs::read_to_string("/proc/self/setgroups")
         .map(|s| s.trim() != "deny")

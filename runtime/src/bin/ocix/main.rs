@@ -52,7 +52,10 @@ fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
     let Some(command) = &cli.command else {
         anyhow::bail!("no command given; see `ocix --help`");
     };
-    if matches!(command, Command::Create(_) | Command::Run(_) | Command::Exec(_)) {
+    if matches!(
+        command,
+        Command::Create(_) | Command::Run(_) | Command::Exec(_)
+    ) {
         // Processes that enter containers must not expose the host binary.
         if let Err(e) = ocix_runtime::linux::sealed::reexec_sealed() {
             log::warn!("cannot re-exec from a sealed copy of ocix: {e}");
