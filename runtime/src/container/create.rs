@@ -195,11 +195,26 @@ fn create_in(
     crate::fault::point("create:after-fork");
 
     let mut console_master = None;
+    // The intermediate process and init share the channel: init's
+    // HooksReady or Created may overtake the intermediate's InitPid. Those
+    // wait here until the pid is known.
+    let mut deferred = std::collections::VecDeque::new();
     loop {
-        let msg = parent_chan
-            .recv()
-            .map_err(ContainerError::io("sync with init"))?;
+        let msg = match deferred.pop_front() {
+            Some(m) if state.pid > 0 => Some((m, None)),
+            other => {
+                if let Some(m) = other {
+                    deferred.push_front(m);
+                }
+                parent_chan
+                    .recv()
+                    .map_err(ContainerError::io("sync with init"))?
+            }
+        };
         match msg {
+            Some((m @ (Msg::HooksReady | Msg::Created), _)) if state.pid == 0 => {
+                deferred.push_back(m);
+            }
             None => {
                 return Err(ContainerError::Init(
                     "init exited before the container was created".into(),
