@@ -68,7 +68,13 @@ fn cwd_through_a_leaked_descriptor_is_refused() {
     // SAFETY: dup2 in the child before exec; async-signal-safe.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::dup2(fd, 7) < 0 {
+            // dup2 onto itself would keep close-on-exec: clear it.
+            let r = if fd == 7 {
+                libc::fcntl(fd, libc::F_SETFD, 0)
+            } else {
+                libc::dup2(fd, 7)
+            };
+            if r < 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
