@@ -79,14 +79,10 @@ impl Progress {
         if let Some(l) = line {
             let _ = writeln!(err, "{l}");
         }
-        let _ = write!(
-            err,
-            "[{}/{} done, {} failed] running: {}",
-            s.done,
-            s.total,
-            s.failed,
-            s.running.join(", ")
-        );
+        let _ = write!(err, "[{}/{} done, {} failed]", s.done, s.total, s.failed);
+        if !s.running.is_empty() {
+            let _ = write!(err, " running: {}", s.running.join(", "));
+        }
         let _ = err.flush();
     }
 }
