@@ -226,6 +226,47 @@ fn vm_mips64el() {
     check_guest(&GUESTS[3]);
 }
 
+/// Big-endian ppc64: Debian has no busybox for it, so the bundle runs
+/// images/testprog (machine, byte order and word size as it sees them).
+#[test]
+fn vm_ppc64_big_endian() {
+    let test = "vm_ppc64_big_endian";
+    if !prerequisites(test) {
+        return;
+    }
+    let c = cache();
+    let testprog = c.join("testprog/powerpc64-unknown-linux-gnu/testprog");
+    let pieces = [
+        (c.join("kernels/ppc64/kernel"), "ocix images build ppc64"),
+        (
+            c.join("agents/powerpc64-unknown-linux-gnu/ocix"),
+            "ci/build-guest-agents.sh powerpc64-unknown-linux-gnu",
+        ),
+        (testprog.clone(), "images/testprog/build"),
+    ];
+    if let Some((p, how)) = pieces.iter().find(|(p, _)| !p.is_file()) {
+        eprintln!(
+            "SKIPPED: {test} because it needs {} (run {how})",
+            p.display()
+        );
+        return;
+    }
+    let mut b = Bundle::sh("true");
+    std::fs::copy(&testprog, b.rootfs().join("testprog")).expect("copy testprog");
+    b.config["process"]["args"] = json!(["/testprog", "7", "x"]);
+    b.config["hostname"] = json!("vmguest");
+    b.save();
+    let out = run_vm(&b, "ppc64", &[], &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        text(&out.stdout),
+        "machine=ppc64\nendian=big\nbits=64\nargs=7 x\n",
+        "{stderr}"
+    );
+    assert_eq!(stderr, "testprog: stderr ok\n");
+    assert_eq!(out.status.code(), Some(7));
+}
+
 /// Past `--timeout`, ocix fails with a clear message and leaves no QEMU.
 #[test]
 fn vm_timeout_stops_qemu() {
@@ -266,5 +307,8 @@ fn vm_missing_kernel_names_the_fetch_command() {
     assert!(stderr.contains("`ocix images build ppc64`"), "{stderr}");
     let out = run_vm(&b, "aarch64", &["--detach"], &[("OCIX_CACHE", &empty)]);
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("vm backend does not support --detach"), "{stderr}");
+    assert!(
+        stderr.contains("vm backend does not support --detach"),
+        "{stderr}"
+    );
 }
