@@ -36,11 +36,32 @@ ORDER=(aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf
     powerpc64-unknown-linux-gnu powerpc64le-unknown-linux-gnu
     mips64el-unknown-linux-gnuabi64 mips-unknown-linux-gnu mipsel-unknown-linux-gnu)
 
+# The libc crate names versioned termios symbols on mips glibc
+# (`tcgetattr@GLIBC_2.0`), which a static link cannot resolve: a linker
+# wrapper aliases them to the unversioned ones. Prints the wrapper.
+mips_linker() {
+    local gcc=$1 w="$OUT/linkers/$1" s
+    mkdir -p "$OUT/linkers"
+    {
+        echo '#!/bin/sh'
+        printf 'exec %s "$@"' "$gcc"
+        for s in tcgetattr tcsetattr cfmakeraw cfgetispeed cfgetospeed cfsetispeed \
+            cfsetospeed cfsetspeed; do
+            printf ' -Wl,--defsym=%s@GLIBC_2.0=%s' "$s" "$s"
+        done
+        echo
+    } >"$w.tmp"
+    chmod +x "$w.tmp"
+    mv -f "$w.tmp" "$w"
+    echo "$w"
+}
+
 build_one() {
     local t=$1 gcc toolchain mode var flags=() tc=()
     read -r gcc toolchain mode <<<"${TARGETS[$t]:?unknown target $t}"
     command -v "$gcc" >/dev/null || { echo "agents: $t: no $gcc (apt-get install gcc-${gcc%-gcc})" >&2; return 1; }
     var=$(echo "$t" | tr 'a-z-' 'A-Z_')
+    [[ $t == mips* ]] && gcc=$(mips_linker "$gcc")
     export "CARGO_TARGET_${var}_LINKER=$gcc"
     # Static binaries: the initramfs has no libc.
     export "CARGO_TARGET_${var}_RUSTFLAGS=-C target-feature=+crt-static"
