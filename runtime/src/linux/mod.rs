@@ -4,6 +4,7 @@
 pub mod binfmt;
 pub mod binfmt_host;
 pub mod caps;
+pub mod cgroups;
 pub mod channel;
 pub mod console;
 pub mod exec;
