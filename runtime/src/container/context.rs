@@ -25,6 +25,8 @@ pub struct CreateOptions {
     pub backend: Backend,
     /// `--emulator`: an explicit qemu-user binary.
     pub emulator: Option<PathBuf>,
+    /// `--systemd-cgroup`: refused, ocix has no systemd cgroup driver.
+    pub systemd_cgroup: bool,
 }
 
 /// How a container's program is run (`--backend`).

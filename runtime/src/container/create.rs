@@ -55,11 +55,13 @@ pub fn create_from_spec(
         dir: Some(dir),
         pids: Vec::new(),
         poststop: None,
+        cgroups: None,
     };
     let result = create_in(&mut guard, id, opts, spec, selected);
     if result.is_ok() {
         guard.dir = None;
         guard.pids.clear();
+        guard.cgroups = None;
     }
     result
 }
@@ -151,6 +153,7 @@ fn create_in(
         .as_ref()
         .map(|l| (l.uid_mappings.clone(), l.gid_mappings.clone()))
         .unwrap_or_default();
+    let mut cgroup_plan = super::cgroup::Plan::new(&spec, id, dir.path(), opts.systemd_cgroup)?;
     let ctx = ChildContext {
         bundle: opts.bundle.clone(),
         rootfs,
@@ -235,6 +238,10 @@ fn create_in(
                     };
                     idmap::write_maps(intermediate, &uids, &gids)
                         .map_err(ContainerError::io("id mapping"))?;
+                }
+                // Before init is forked and the cgroup namespace made.
+                if let Some(plan) = cgroup_plan.take() {
+                    plan.place(dir, &mut state, intermediate, &mut guard.cgroups)?;
                 }
                 parent_chan
                     .send(&Msg::Go)
@@ -384,6 +391,7 @@ struct Cleanup {
     dir: Option<ContainerDir>,
     pids: Vec<(i32, u64)>,
     poststop: Option<Vec<crate::spec::Hook>>,
+    cgroups: Option<Box<dyn crate::linux::cgroups::Cgroup>>,
 }
 
 impl Drop for Cleanup {
@@ -405,6 +413,9 @@ impl Drop for Cleanup {
             } else {
                 wait::reap(pid);
             }
+        }
+        if let Some(cg) = self.cgroups.take() {
+            super::cgroup::discard(cg, self.dir.as_ref().map(|d| d.path()));
         }
         if let Some(dir) = self.dir.take() {
             if let (Some(hooks_list), Ok(Some(state))) = (&self.poststop, dir.load()) {

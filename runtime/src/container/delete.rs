@@ -36,9 +36,12 @@ pub fn delete(store: &Store, id: &str, force: bool) -> Result<(), ContainerError
         } else {
             vec![state.pid]
         };
-        for pid in pids {
+        let in_cgroup = super::cgroup::owned_procs(dir.path(), &state);
+        for pid in pids.into_iter().chain(in_cgroup) {
             let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
         }
+        // A frozen (v1) task takes its SIGKILL only once thawed.
+        super::cgroup::thaw(dir.path(), &state);
         if !wait::wait_gone(state.pid, state.private.pid_start, Duration::from_secs(10)) {
             return Err(ContainerError::Other(format!(
                 "container {id:?}: process {} did not exit after SIGKILL",
@@ -56,6 +59,7 @@ pub fn delete(store: &Store, id: &str, force: bool) -> Result<(), ContainerError
             }
         }
     }
+    super::cgroup::remove(dir.path(), &state)?;
     dir.remove()?;
     Ok(())
 }

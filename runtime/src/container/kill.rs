@@ -33,16 +33,27 @@ pub fn kill(store: &Store, id: &str, sig: Signal, all: bool) -> Result<(), Conta
     }
     let own_pid_ns = std::fs::read_link(format!("/proc/{}/ns/pid", s.pid)).ok()
         != std::fs::read_link("/proc/self/ns/pid").ok();
-    let targets = if all && own_pid_ns {
+    let in_cgroup = if all {
+        super::cgroup::owned_procs(&store.root().join(id), &s)
+    } else {
+        Vec::new()
+    };
+    let targets = if !in_cgroup.is_empty() {
+        in_cgroup
+    } else if all && own_pid_ns {
         crate::process::pids_in_pid_ns(s.pid)
     } else {
         vec![s.pid]
     };
     for pid in targets {
-        send(Pid::from_raw(pid), sig).map_err(|e| ContainerError::Io {
-            what: format!("kill {pid} {sig}"),
-            source: e.into(),
-        })?;
+        match send(Pid::from_raw(pid), sig) {
+            // With --all, a listed process may have exited since.
+            Err(nix::errno::Errno::ESRCH) if all => {}
+            r => r.map_err(|e| ContainerError::Io {
+                what: format!("kill {pid} {sig}"),
+                source: e.into(),
+            })?,
+        }
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! connects; it then runs the startContainer hooks and execs the program.
 
 pub mod backend;
+mod cgroup;
 mod context;
 pub mod create;
 pub mod delete;

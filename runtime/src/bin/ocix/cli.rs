@@ -22,7 +22,7 @@ pub struct Cli {
     /// Log debug messages.
     #[arg(long, global = true)]
     pub debug: bool,
-    /// Use systemd to manage cgroups (accepted; refused if a config needs it).
+    /// Use systemd to manage cgroups (ocix has no systemd driver: create refuses it).
     #[arg(long = "systemd-cgroup", global = true)]
     pub systemd_cgroup: bool,
     /// Rootless mode: "true", "false" or "auto" (runc's values).

@@ -61,9 +61,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
             log::warn!("cannot re-exec from a sealed copy of ocix: {e}");
         }
     }
-    if cli.systemd_cgroup {
-        log::debug!("--systemd-cgroup given; ocix manages cgroups itself");
-    }
+    commands::set_systemd_cgroup(cli.systemd_cgroup);
     match command {
         Command::Create(a) => commands::create::run(&store, a),
         Command::Start(a) => commands::start::run(&store, &a.id),

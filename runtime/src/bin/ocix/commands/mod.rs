@@ -20,6 +20,14 @@ pub mod verify;
 use crate::cli::{self, CreateOpts};
 use ocix_runtime::container::{Backend, CreateOptions};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The global `--systemd-cgroup`, for the create options.
+static SYSTEMD_CGROUP: AtomicBool = AtomicBool::new(false);
+
+pub fn set_systemd_cgroup(on: bool) {
+    SYSTEMD_CGROUP.store(on, Ordering::Relaxed);
+}
 
 /// The library's create options from the CLI's, with an absolute bundle.
 pub fn create_options(o: &CreateOpts, bundle: Option<&Path>) -> anyhow::Result<CreateOptions> {
@@ -45,6 +53,7 @@ pub fn create_options(o: &CreateOpts, bundle: Option<&Path>) -> anyhow::Result<C
             cli::Backend::Vm => Backend::Vm,
         },
         emulator: o.emulator.as_ref().map(|p| absolute(p)),
+        systemd_cgroup: SYSTEMD_CGROUP.load(Ordering::Relaxed),
     })
 }
 
