@@ -181,6 +181,15 @@ pub(crate) fn open(state_dir: &Path, state: &ContainerState) -> Option<Box<dyn C
     cgroups::from_record(&record(state_dir, state)?, Rc::new(RealFs))
 }
 
+/// Like [`open`], or an error naming the container.
+pub(crate) fn open_or_err(
+    state_dir: &Path,
+    state: &ContainerState,
+) -> Result<Box<dyn Cgroup>, ContainerError> {
+    open(state_dir, state)
+        .ok_or_else(|| ContainerError::Other(format!("container {:?} has no cgroup", state.id)))
+}
+
 /// Processes of the container's cgroup, for `kill --all` and delete.
 /// Empty for a joined cgroup ocix did not make: it may hold processes
 /// that are not the container's.

@@ -65,6 +65,16 @@ pub enum Command {
     Run(RunArgs),
     /// Run another process in a running container.
     Exec(ExecArgs),
+    /// Change a live container's resource limits.
+    Update(UpdateArgs),
+    /// Suspend every process of a container.
+    Pause(IdArg),
+    /// Resume a paused container.
+    Resume(IdArg),
+    /// List a container's processes.
+    Ps(PsArgs),
+    /// Print a container's OOM kills and resource usage as JSON events.
+    Events(EventsArgs),
     /// Write a default config.json.
     Spec(SpecArgs),
     /// Print the runtime's features as JSON.
@@ -398,4 +408,97 @@ pub struct BenchArgs {
     pub plot: Option<PathBuf>,
     /// Bundle directory (its process should exit at once, e.g. /bin/true).
     pub bundle: PathBuf,
+}
+
+/// runc's `update` flags; sizes take suffixes (`512m`, `1g`), -1 is unlimited.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// JSON of linux.resources to apply (`-`: read it from stdin).
+    #[arg(short, long, value_name = "FILE")]
+    pub resources: Option<PathBuf>,
+    /// Memory limit.
+    #[arg(long, value_name = "SIZE", allow_negative_numbers = true)]
+    pub memory: Option<String>,
+    /// Memory soft limit.
+    #[arg(
+        long = "memory-reservation",
+        value_name = "SIZE",
+        allow_negative_numbers = true
+    )]
+    pub memory_reservation: Option<String>,
+    /// Memory plus swap limit.
+    #[arg(
+        long = "memory-swap",
+        value_name = "SIZE",
+        allow_negative_numbers = true
+    )]
+    pub memory_swap: Option<String>,
+    /// Kernel memory limit (ignored by current kernels).
+    #[arg(
+        long = "kernel-memory",
+        value_name = "SIZE",
+        allow_negative_numbers = true
+    )]
+    pub kernel_memory: Option<String>,
+    /// Kernel TCP buffer limit (cgroup v1).
+    #[arg(
+        long = "kernel-memory-tcp",
+        value_name = "SIZE",
+        allow_negative_numbers = true
+    )]
+    pub kernel_memory_tcp: Option<String>,
+    /// CPU shares (relative weight).
+    #[arg(long = "cpu-shares", visible_alias = "cpu-share")]
+    pub cpu_shares: Option<u64>,
+    /// CPU CFS quota in microseconds per period (-1: none).
+    #[arg(long = "cpu-quota", allow_negative_numbers = true)]
+    pub cpu_quota: Option<i64>,
+    /// CPU CFS period in microseconds.
+    #[arg(long = "cpu-period")]
+    pub cpu_period: Option<u64>,
+    /// Real-time period in microseconds.
+    #[arg(long = "cpu-rt-period")]
+    pub cpu_rt_period: Option<u64>,
+    /// Real-time runtime in microseconds.
+    #[arg(long = "cpu-rt-runtime", allow_negative_numbers = true)]
+    pub cpu_rt_runtime: Option<i64>,
+    /// CPUs the container may use (`0-3`, `0,1`).
+    #[arg(long = "cpuset-cpus")]
+    pub cpuset_cpus: Option<String>,
+    /// Memory nodes the container may use.
+    #[arg(long = "cpuset-mems")]
+    pub cpuset_mems: Option<String>,
+    /// Maximum number of tasks (-1: none).
+    #[arg(long = "pids-limit", allow_negative_numbers = true)]
+    pub pids_limit: Option<i64>,
+    /// Block I/O weight (10..1000).
+    #[arg(long = "blkio-weight")]
+    pub blkio_weight: Option<u16>,
+    /// Container id.
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// `table` runs ps(1) and keeps the container's lines; `json` prints
+    /// the pids.
+    #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Container id.
+    pub id: String,
+    /// Options for ps(1) (default `-ef`), after the id or `--`.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub ps_args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Print one stats event and exit.
+    #[arg(long)]
+    pub stats: bool,
+    /// Time between stats events (`5s`, `500ms`, `1m`).
+    #[arg(long, default_value = "5s")]
+    pub interval: String,
+    /// Container id.
+    pub id: String,
 }
