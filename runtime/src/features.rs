@@ -33,12 +33,7 @@ pub fn features() -> Value {
         "linux": {
             "namespaces": namespaces,
             "capabilities": &caps::NAMES[..],
-            "cgroup": {
-                "v1": true,
-                "v2": true,
-                "systemd": false,
-                "systemdUser": false,
-            },
+            "cgroup": crate::linux::cgroups::features(),
             "seccomp": seccomp_features(),
             "apparmor": { "enabled": false },
             "selinux": { "enabled": false },
