@@ -227,3 +227,33 @@ pub fn receive_fd(listener: &std::os::unix::net::UnixListener) -> std::os::fd::O
     }
     panic!("no descriptor received");
 }
+
+impl Bundle {
+    /// `ocix --root <private> ARGS...` with `input` on stdin.
+    pub fn ocix_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(ocix_bin())
+            .arg("--root")
+            .arg(self.root())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn ocix");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input).expect("write stdin");
+        }
+        child.wait_with_output().expect("wait ocix")
+    }
+}
+
+/// Polls `ready` every 20 ms until it holds; panics naming `what` after
+/// `secs` seconds.
+pub fn wait_until(what: &str, secs: u64, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !ready() {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
