@@ -451,3 +451,99 @@ fn github_actions_entries_reproduce_their_cells() {
     }
     assert!(s.leftovers().is_empty(), "left: {:?}", s.leftovers());
 }
+
+#[test]
+fn ctrl_c_stops_every_cell_and_leaves_nothing() {
+    let test = "matrix_sigint";
+    if !prerequisites(test) {
+        return;
+    }
+    let secs = "1019";
+    let script = format!("sleep {secs}");
+    let (Some(arm), Some(a64)) = (
+        busybox(test, "armhf", &script),
+        busybox(test, "arm64", &script),
+    ) else {
+        return;
+    };
+    let s = Scratch::new();
+    let child = Command::new(common::ocix_bin())
+        .args(["matrix", "--format", "json", "--jobs", "2"])
+        .args(["--arch", "armv7ahf,aarch64"])
+        .arg(format!("--bundle-for=armv7ahf={}", arm.dir().display()))
+        .arg(format!("--bundle-for=aarch64={}", a64.dir().display()))
+        .env("TMPDIR", s.tmpdir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ocix matrix");
+    common::wait_until("both cells sleeping", 120, || sleepers(secs).len() == 2);
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON parses");
+    for c in v["cells"].as_array().expect("cells") {
+        assert_eq!(c["status"], "failed", "{c}");
+        assert_eq!(c["reason"], "cancelled by signal 2", "{c}");
+    }
+    assert!(s.leftovers().is_empty(), "left: {:?}", s.leftovers());
+    assert_eq!(sleepers(secs), Vec::<String>::new());
+}
+
+/// Processes whose command line mentions `path` (a vm cell's QEMU names
+/// its initramfs, which lies under the matrix's TMPDIR).
+fn processes_mentioning(path: &Path) -> Vec<String> {
+    let needle = path.display().to_string();
+    entries(Path::new("/proc"))
+        .into_iter()
+        .filter_map(|p| std::fs::read(p.join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&needle))
+        .collect()
+}
+
+#[test]
+fn a_vm_cell_cut_at_its_timeout_leaves_no_qemu() {
+    let test = "matrix_vm_timeout";
+    if !prerequisites(test) {
+        return;
+    }
+    let needs = [
+        cache().join("kernels/aarch64/kernel"),
+        cache().join("agents/aarch64-unknown-linux-gnu/ocix"),
+    ];
+    if let Some(missing) = needs.iter().find(|p| !p.is_file()) {
+        skip(
+            test,
+            &format!("{} is missing (run ci/setup)", missing.display()),
+        );
+        return;
+    }
+    let Some(hung) = busybox(test, "arm64", "sleep 1021") else {
+        return;
+    };
+    let s = Scratch::new();
+    let args = [
+        "matrix",
+        "--format",
+        "json",
+        "--backend",
+        "vm",
+        "--timeout",
+        "5",
+        "--arch",
+        "aarch64",
+        &hung.dir().display().to_string(),
+    ]
+    .map(String::from);
+    let out = s.ocix(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON parses");
+    let cell = &v["cells"][0];
+    assert_eq!(cell["backend"], "vm", "{cell}");
+    assert_eq!(cell["status"], "timed_out", "{cell}");
+    assert_eq!(processes_mentioning(&s.tmpdir()), Vec::<String>::new());
+    assert!(s.leftovers().is_empty(), "left: {:?}", s.leftovers());
+}
