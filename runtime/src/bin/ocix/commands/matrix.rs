@@ -45,9 +45,10 @@ pub fn run(a: &MatrixArgs) -> anyhow::Result<i32> {
             .unwrap_or(1)
     });
     let timeout = Duration::from_secs(a.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS));
-    let scratch = std::env::temp_dir().join(format!("ocix-matrix-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch)
-        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    // mkdtemp: a fresh 0700 directory, never one planted in a shared /tmp.
+    let template = std::env::temp_dir().join("ocix-matrix-XXXXXX");
+    let scratch = nix::unistd::mkdtemp(&template)
+        .with_context(|| format!("cannot create {}", template.display()))?;
     signals::install()?;
     let progress = Progress::new(runnable.len());
     let mut ran = pool::run_all(&runnable, jobs, timeout, &scratch, &progress).into_iter();
