@@ -3,6 +3,7 @@
 //! is rewritten so that it describes what the kernel now enforces.
 
 use super::{cgroup, start::saved_spec, ContainerError};
+use crate::linux::cgroups::CgroupError;
 use crate::spec::Resources;
 use crate::state::{Status, Store};
 
@@ -30,7 +31,12 @@ pub fn update(store: &Store, id: &str, changes: &Resources) -> Result<Vec<String
         delta.devices.clear();
     }
     let cg = cgroup::open_or_err(dir.path(), &state)?;
-    warnings.extend(cg.set(&delta)?);
+    // Bad values came from the caller, not from config.json.
+    let set = cg.set(&delta).map_err(|e| match e {
+        CgroupError::Config { .. } => ContainerError::Other(format!("update: {e}")),
+        other => other.into(),
+    })?;
+    warnings.extend(set);
     let mut spec = saved_spec(&dir).ok_or_else(|| {
         ContainerError::Other(format!("container {id:?}: saved config.json is unreadable"))
     })?;
