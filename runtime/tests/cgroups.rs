@@ -541,3 +541,35 @@ fn an_explicit_cgroups_path_is_used_and_removed() {
         }
     }
 }
+
+/// A host device bound into the container cannot be opened when the
+/// device rules do not list it; the default devices stay usable.
+#[test]
+fn device_rules_deny_unlisted_devices() {
+    if !ready("device_rules_deny_unlisted_devices") {
+        return;
+    }
+    // A readable device that needs no capability: 4 bytes, the latency.
+    let dev = "/dev/cpu_dma_latency";
+    if !Path::new(dev).exists() {
+        eprintln!("SKIPPED: no {dev} on this host");
+        return;
+    }
+    let script = "head -c4 /dev/lat 2>&1 | wc -c; head -c4 /dev/lat 2>&1 >/dev/null; \
+                  head -c1 /dev/zero | wc -c";
+    let read = |devices: Value| {
+        let mut b = with_resources(script, json!({ "devices": devices }));
+        b.add_mount(
+            json!({"destination": "/dev/lat", "type": "bind", "source": dev,
+                           "options": ["bind"]}),
+        );
+        let out = b.run(&uid("dev"));
+        assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let denied = read(json!([{"allow": false, "access": "rwm"}]));
+    assert!(denied.contains("Operation not permitted"), "{denied}");
+    assert!(denied.ends_with("1\n"), "/dev/zero stays usable: {denied}");
+    let allowed = read(json!([]));
+    assert!(allowed.starts_with("4\n"), "{allowed}");
+}
