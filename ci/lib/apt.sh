@@ -6,9 +6,11 @@
 export DEBIAN_FRONTEND=noninteractive
 APT=(apt-get -q -o DPkg::Lock::Timeout=600)
 
-# Tools the tests, benches and image recipes use.
+# Tools the tests, benches and image recipes use. podman (with conmon)
+# and containerd (with ctr and its runc v2 shim) are the real clients
+# that runtime/tests/clients.rs drives ocix with.
 BASE_PKGS=(busybox-static runc strace jq iproute2 hyperfine rsync socat
-    file cpio bc bison flex xz-utils)
+    file cpio bc bison flex xz-utils podman containerd)
 # Cross C compilers: linkers for Rust cross builds and kernel builds.
 # Their C libraries (libc6-dev-*-cross) come in as recommends.
 CROSS_PKGS=(gcc-arm-linux-gnueabihf gcc-arm-linux-gnueabi
