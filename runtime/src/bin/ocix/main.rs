@@ -35,7 +35,7 @@ fn main() {
     let code = match dispatch(&cli) {
         Ok(code) => code,
         Err(e) => {
-            let msg = format!("{e:#}");
+            let msg = describe(&e);
             // containerd and podman read the log file; people read stderr.
             if cli.log.is_some() {
                 log::error!("{msg}");
@@ -45,6 +45,20 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// The error and its causes, once each: many of our errors already
+/// name their source in their own message.
+fn describe(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.contains(&c) {
+            msg.push_str(": ");
+            msg.push_str(&c);
+        }
+    }
+    msg
 }
 
 fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
