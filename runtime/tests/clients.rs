@@ -259,14 +259,21 @@ impl Podman {
             .tempdir()
             .expect("tempdir");
         // No systemd runs here; the machine's hard rlimits are below
-        // podman's default nofile/nproc (runc fails with them too).
+        // podman's default nofile/nproc (runc fails with them too). The
+        // tmp dir (exit codes, alive lock) and events log are ours too:
+        // podman 4.3's --tmpdir does not move them all.
+        let d = tmp.path().display();
         fs::write(
             tmp.path().join("containers.conf"),
-            "[containers]\n\
-             default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\
-             [engine]\n\
-             cgroup_manager = \"cgroupfs\"\n\
-             events_logger = \"file\"\n",
+            format!(
+                "[containers]\n\
+                 default_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\
+                 [engine]\n\
+                 cgroup_manager = \"cgroupfs\"\n\
+                 events_logger = \"file\"\n\
+                 events_logfile_path = \"{d}/events.log\"\n\
+                 tmp_dir = \"{d}/libpod\"\n"
+            ),
         )
         .expect("write containers.conf");
         let p = Podman { tmp };
@@ -366,7 +373,7 @@ impl Drop for Podman {
 
 #[test]
 fn podman_run_rm() {
-    if !prerequisites("podman_run_rm", &["podman", "conmon", "script"]) {
+    if !prerequisites("podman_run_rm", &["podman", "conmon"]) {
         return;
     }
     let p = Podman::new();
@@ -655,6 +662,11 @@ impl Containerd {
         text(&fs::read(self.tmp.path().join("containerd.log")).unwrap_or_default())
     }
 
+    /// Where ctr makes the FIFOs of a task's stdio (default: /run).
+    fn fifo_dir(&self) -> String {
+        self.tmp.path().join("fifo").display().to_string()
+    }
+
     /// Where the shim tells ocix to keep its state (`--runc-root`).
     fn runc_root(&self) -> PathBuf {
         self.tmp.path().join("runc")
@@ -681,8 +693,11 @@ impl Containerd {
         }
         let runc_root = self.runc_root().display().to_string();
         let rootfs = rootfs.display().to_string();
+        let fifos = self.fifo_dir();
         let mut args = vec![
             "run",
+            "--fifo-dir",
+            &fifos,
             "--runtime",
             "io.containerd.runc.v2",
             "--runc-binary",
@@ -739,6 +754,16 @@ impl Drop for Containerd {
         // Shims name our socket on their command line; after a failed
         // delete they and the containers go by pid and by ocix's state.
         clean_up(self.tmp.path(), &self.runc_root());
+        // ctr puts tasks in cgroup /<namespace>/<id>: drop the (empty)
+        // parent it leaves, in every hierarchy.
+        for dir in fs::read_dir("/sys/fs/cgroup")
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let _ = fs::remove_dir(dir.path().join(NAMESPACE));
+        }
+        let _ = fs::remove_dir(Path::new("/sys/fs/cgroup").join(NAMESPACE));
     }
 }
 
@@ -776,9 +801,12 @@ fn containerd_run_exec_kill_delete() {
     let state = ok("ocix state", c.ocix_state("bg"));
     assert!(state.contains("\"running\""), "ocix runs the task: {state}");
 
+    let fifos = c.fifo_dir();
     let out = c.ctr(&[
         "task",
         "exec",
+        "--fifo-dir",
+        &fifos,
         "--exec-id",
         "e1",
         "bg",
