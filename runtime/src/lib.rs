@@ -5,6 +5,7 @@
 //! lifecycle verb per file; `linux` holds the kernel mechanics those verbs
 //! use (namespaces, mounts, devices, credentials, hooks, console).
 
+pub mod arch;
 pub mod container;
 pub mod digest;
 pub mod fault;

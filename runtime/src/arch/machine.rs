@@ -1,0 +1,150 @@
+//! The host's own architecture: `uname -m`, and for x86-64 the ISA level
+//! the CPU's flags reach.
+
+use ocix_arch_matrix::Arch;
+use std::io::{self, BufRead};
+use std::path::Path;
+
+/// What uname(2) says about the running kernel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Uname {
+    /// `uname -m`.
+    pub machine: String,
+    /// `uname -r`.
+    pub release: String,
+}
+
+/// uname(2).
+pub fn uname() -> io::Result<Uname> {
+    // SAFETY: utsname is plain bytes, for which all-zero is valid.
+    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: uname writes NUL-terminated strings into the struct we own.
+    if unsafe { libc::uname(&mut uts) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(Uname {
+        machine: field(&uts.machine),
+        release: field(&uts.release),
+    })
+}
+
+fn field(chars: &[libc::c_char]) -> String {
+    let bytes: Vec<u8> = chars
+        .iter()
+        .take_while(|c| **c != 0)
+        .map(|c| *c as u8)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The baseline arch of a `uname -m` value (`x86_64`, `armv7l`), falling
+/// back to the arch ocix was built for when the kernel's name is unknown.
+pub fn arch_of_machine(machine: &str) -> Option<Arch> {
+    Arch::parse(machine)
+        .or_else(|_| Arch::parse(std::env::consts::ARCH))
+        .ok()
+}
+
+/// The host's arch from `uname -m` alone: cheap (one syscall), the
+/// baseline of its family. See [`refine`] for the CPU's real level.
+pub fn host_baseline() -> io::Result<(Arch, Uname)> {
+    let u = uname()?;
+    let arch = arch_of_machine(&u.machine).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("unknown machine {:?} (uname -m)", u.machine),
+        )
+    })?;
+    Ok((arch, u))
+}
+
+/// `host` at the ISA level its CPU reaches, where ocix can read it: the
+/// x86-64 micro-architecture level from `/proc/cpuinfo` flags. Other
+/// families stay at their baseline.
+pub fn refine(host: Arch) -> Arch {
+    if host.family() != ocix_arch_matrix::Family::X86_64 || host.bits() != 64 {
+        return host;
+    }
+    match cpu_flags(Path::new("/proc/cpuinfo")) {
+        Ok(flags) => Arch::parse(x86_64_level(&flags)).unwrap_or(host),
+        Err(_) => host,
+    }
+}
+
+/// The flags of the first CPU in a `/proc/cpuinfo`. Reading stops there:
+/// the kernel formats one CPU at a time, so the rest is never generated.
+pub fn cpu_flags(cpuinfo: &Path) -> io::Result<Vec<String>> {
+    let file = std::fs::File::open(cpuinfo)?;
+    for line in io::BufReader::new(file).lines() {
+        let line = line?;
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        if key.trim() == "flags" {
+            return Ok(value.split_whitespace().map(str::to_owned).collect());
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::NotFound, "no flags line"))
+}
+
+/// The x86-64 psABI level (`x86_64`, `x86_64-v2`...) the flags reach.
+/// `pni` is the kernel's name for SSE3 and `abm` covers LZCNT.
+pub fn x86_64_level(flags: &[String]) -> &'static str {
+    const V2: &[&str] = &[
+        "cx16", "lahf_lm", "popcnt", "pni", "sse4_1", "sse4_2", "ssse3",
+    ];
+    const V3: &[&str] = &[
+        "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave",
+    ];
+    const V4: &[&str] = &["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"];
+    let has = |set: &[&str]| set.iter().all(|f| flags.iter().any(|g| g == f));
+    match (has(V2), has(V3), has(V4)) {
+        (true, true, true) => "x86_64-v4",
+        (true, true, false) => "x86_64-v3",
+        (true, false, _) => "x86_64-v2",
+        _ => "x86_64",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn x86_levels_need_every_flag() {
+        let v2 = "cx16 lahf_lm popcnt pni sse4_1 sse4_2 ssse3";
+        let v3 = format!("{v2} avx avx2 bmi1 bmi2 f16c fma abm movbe xsave");
+        let v4 = format!("{v3} avx512f avx512bw avx512cd avx512dq avx512vl");
+        assert_eq!(x86_64_level(&flags("fpu sse sse2")), "x86_64");
+        assert_eq!(x86_64_level(&flags(v2)), "x86_64-v2");
+        assert_eq!(x86_64_level(&flags(&v3)), "x86_64-v3");
+        assert_eq!(x86_64_level(&flags(&v4)), "x86_64-v4");
+        let no_movbe = v3.replace("movbe", "");
+        assert_eq!(x86_64_level(&flags(&no_movbe)), "x86_64-v2");
+    }
+
+    #[test]
+    fn cpu_flags_reads_the_first_cpu() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("cpuinfo");
+        std::fs::write(
+            &p,
+            "processor\t: 0\nflags\t\t: fpu sse2\n\nprocessor\t: 1\nflags\t\t: other\n",
+        )
+        .expect("write");
+        assert_eq!(cpu_flags(&p).expect("flags"), flags("fpu sse2"));
+        std::fs::write(&p, "processor\t: 0\n").expect("write");
+        assert!(cpu_flags(&p).is_err());
+    }
+
+    #[test]
+    fn uname_names_a_known_machine() {
+        let u = uname().expect("uname");
+        assert!(!u.machine.is_empty() && !u.release.is_empty());
+        assert!(arch_of_machine(&u.machine).is_some(), "{}", u.machine);
+    }
+}
