@@ -33,7 +33,7 @@ pub fn run_if_init() {
     match result {
         Ok(code) => encode_exit(code, &mut frames),
         Err(e) => {
-            let msg = format!("{e:#}");
+            let msg = describe(&e);
             eprintln!("ocix-agent: {msg}");
             encode(Kind::Error, msg.as_bytes(), &mut frames);
         }
@@ -47,6 +47,20 @@ pub fn run_if_init() {
     // Exiting pid 1 panics the kernel, which (`panic=-1`, `-no-reboot`)
     // ends QEMU as well.
     std::process::exit(1);
+}
+
+/// The error and its causes, each once (many messages already name
+/// their source).
+fn describe(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.contains(&c) {
+            msg.push_str(": ");
+            msg.push_str(&c);
+        }
+    }
+    msg
 }
 
 fn agent(port: &mut Option<File>) -> anyhow::Result<i32> {
@@ -241,7 +255,7 @@ fn runner(job: &Job, out: OwnedFd, err: OwnedFd, msg: OwnedFd, close: [&OwnedFd;
         Ok(code) => code,
         Err(e) => {
             let mut f = File::from(msg);
-            let _ = write!(f, "{e:#}");
+            let _ = write!(f, "{}", describe(&e));
             RUNNER_FAILED
         }
     };
