@@ -30,6 +30,7 @@ pub fn create(store: &Store, id: &str, opts: &CreateOptions) -> Result<Created, 
     for w in warnings {
         log::warn!("{w}");
     }
+    let _pre = crate::arch::preflight::preflight_for_create(&spec, opts)?;
     let target = match &opts.arch {
         Some(a) => Some(
             ocix_arch_matrix::Arch::parse(a)

@@ -12,6 +12,8 @@ pub enum ContainerError {
     State(#[from] StateError),
     #[error(transparent)]
     Rootfs(#[from] RootfsError),
+    #[error(transparent)]
+    Preflight(#[from] crate::arch::PreflightError),
     #[error("config.json: {0}")]
     Config(String),
     #[error("container {id:?} is {status}: {what}")]
