@@ -47,7 +47,7 @@ mips_linker() {
         printf 'exec %s "$@"' "$gcc"
         for s in tcgetattr tcsetattr cfmakeraw cfgetispeed cfgetospeed cfsetispeed \
             cfsetospeed cfsetspeed; do
-            printf ' -Wl,--defsym=%s@GLIBC_2.0=%s' "$s" "$s"
+            printf " '-Wl,--defsym=\"%s@GLIBC_2.0\"=%s'" "$s" "$s"
         done
         echo
     } >"$w.tmp"
