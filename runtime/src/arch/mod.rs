@@ -7,6 +7,7 @@
 //! the running kernel, so it lives in the runtime.
 
 pub mod binfmt;
+pub mod describe;
 mod entry;
 mod error;
 pub mod kvm;

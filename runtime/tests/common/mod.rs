@@ -257,3 +257,23 @@ pub fn wait_until(what: &str, secs: u64, mut ready: impl FnMut() -> bool) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// The busybox of `debian_arch` that ci/setup caches under
+/// `${OCIX_CACHE:-/var/cache/ocix}/busybox/`, or `None` after saying why
+/// the test is skipped; under CI a missing fixture fails instead.
+pub fn cached_busybox(test: &str, debian_arch: &str) -> Option<PathBuf> {
+    let cache = std::env::var("OCIX_CACHE").unwrap_or_else(|_| "/var/cache/ocix".into());
+    let path = Path::new(&cache)
+        .join("busybox")
+        .join(debian_arch)
+        .join("busybox");
+    if path.is_file() {
+        return Some(path);
+    }
+    let why = format!("{} is missing (run ci/setup)", path.display());
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: needs {why}, which CI must provide");
+    }
+    eprintln!("SKIPPED: {test} because {why}");
+    None
+}

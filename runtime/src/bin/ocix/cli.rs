@@ -83,6 +83,8 @@ pub enum Command {
     Digest(DigestArgs),
     /// Check a bundle against a digest or a manifest; list what differs.
     Verify(VerifyArgs),
+    /// Architectures: list and describe names, inspect ELF files, probe the host.
+    Arch(ArchArgs),
     /// Guest kernels for the vm backend: list them, fetch them.
     Images(ImagesArgs),
     /// Run a bundle on many architectures at once and report per arch.
@@ -501,4 +503,35 @@ pub struct EventsArgs {
     pub interval: String,
     /// Container id.
     pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ArchArgs {
+    #[command(subcommand)]
+    pub command: ArchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchCommand {
+    /// Every known architecture name, with its canonical form.
+    List,
+    /// What an architecture is: family, bits, byte order, ABIs, ISA, QEMU.
+    Describe {
+        /// Any spelling: `armv7ahf-neon`, `linux/arm/v7`, `armhf`, `ppc64le`...
+        name: String,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// What machine ELF files need.
+    Inspect {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// What this host runs, and how: native, emulate or vm.
+    Host {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
 }

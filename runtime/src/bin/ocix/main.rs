@@ -94,6 +94,7 @@ fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
         Command::Features => commands::features::run(),
         Command::Digest(a) => commands::digest::run(a),
         Command::Verify(a) => commands::verify::run(a),
+        Command::Arch(a) => commands::arch::run(a),
         Command::Images(a) => commands::images::run(a),
         Command::Matrix(a) => commands::matrix::run(a),
         Command::Bench(a) => commands::bench::run(a),

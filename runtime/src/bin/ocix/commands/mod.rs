@@ -1,6 +1,7 @@
 //! One handler per verb: translate CLI arguments to library calls and
 //! print what runc would print.
 
+pub mod arch;
 pub mod bench;
 pub mod create;
 pub mod delete;
