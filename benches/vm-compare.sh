@@ -7,7 +7,7 @@
 #
 #   benches/vm-compare.sh [KEY...]   (default: every key with a kernel,
 #                                     an agent and a busybox cached)
-# Env: RUNS (default 3), OCIX (default: target/release/ocix, built).
+# Env: RUNS (default 3), WARMUP (default 1), OCIX (default: target/release/ocix, built).
 # Needs root (the guest's container runtime runs as root in the guest,
 # but ocix on the host reads the bundle) and hyperfine (ci/setup).
 set -euo pipefail
@@ -15,6 +15,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE="${OCIX_CACHE:-/var/cache/ocix}"
 RUNS=${RUNS:-3}
+WARMUP=${WARMUP:-1}
 OCIX=${OCIX:-}
 if [[ -z $OCIX ]]; then
     (cd "$ROOT" && cargo build -q --release -p ocix-runtime --bin ocix)
@@ -70,7 +71,7 @@ for k in "${keys[@]}"; do
     read -r deb target qemu machine cpu console mem <<<"${M[$k]}"
     bare_initrd "$deb" "$WORK/$k.cpio"
     bundle "$deb" "$WORK/bundle-$k"
-    hyperfine -N -w 1 -r "$RUNS" --export-json "$WORK/$k.json" \
+    hyperfine -N -w "$WARMUP" -r "$RUNS" --export-json "$WORK/$k.json" \
         -n bare "$qemu -nodefaults -no-user-config -no-reboot -display none -monitor none \
 -machine $machine -cpu $cpu -m $mem -serial null -kernel $CACHE/kernels/$k/kernel \
 -initrd $WORK/$k.cpio -append 'console=$console quiet loglevel=3 panic=-1 rdinit=/init'" \
