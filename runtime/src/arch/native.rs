@@ -93,7 +93,7 @@ pub fn check_native_with(host: &Arch, target: &Arch, k: &KernelFiles) -> NativeC
         Native::Yes => NativeCheck::new(Verdict::Yes, format!("{host} runs {target} code")),
         Native::No => NativeCheck::new(
             Verdict::No,
-            format!("a {host} CPU cannot execute {target} code"),
+            format!("{host} CPUs cannot execute {target} code"),
         ),
         Native::Probe(probe) => resolve(probe, host, target, k),
     }
