@@ -228,7 +228,6 @@ fn hidden_neon_survives_under_armv7ahf_neon() {
 /// neon-declared's attributes say NEON: preflight refuses it for armv6hf
 /// before anything runs, naming NEON or the tune.
 #[test]
-#[ignore = "needs preflight (issue 3)"]
 fn declared_neon_is_refused_for_armv6hf() {
     let Some(b) = neon_bundle("declared_neon_armv6hf", "neon-declared") else {
         return;
