@@ -356,3 +356,19 @@ fn host_reports_every_route() {
         "{out}"
     );
 }
+
+#[test]
+fn a_closed_stdout_ends_output_quietly() {
+    // The reader is gone before ocix writes, as with `ocix arch list | head`.
+    let mut child = Command::new(ocix_bin())
+        .args(["arch", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}

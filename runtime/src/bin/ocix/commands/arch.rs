@@ -6,6 +6,7 @@ use ocix_arch_matrix::Arch;
 use ocix_runtime::arch::describe::{table, ArchDescription, ElfSummary};
 use ocix_runtime::arch::{HostInfo, Route, Verdict};
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 pub fn run(a: &ArchArgs) -> anyhow::Result<i32> {
@@ -17,6 +18,15 @@ pub fn run(a: &ArchArgs) -> anyhow::Result<i32> {
     }
 }
 
+/// Writes to stdout; a reader that goes away (`ocix arch list | head`)
+/// ends the output quietly instead of a panic.
+fn emit(text: &str) -> anyhow::Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
 fn list() -> anyhow::Result<i32> {
     let names: Vec<(&str, Arch)> = Arch::all_names().collect();
     let width = names.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
@@ -24,7 +34,7 @@ fn list() -> anyhow::Result<i32> {
     for (name, arch) in names {
         let _ = writeln!(out, "{name:<width$}  {arch}");
     }
-    print!("{out}");
+    emit(&out)?;
     Ok(0)
 }
 
@@ -32,8 +42,8 @@ fn describe(name: &str, format: ReportFormat) -> anyhow::Result<i32> {
     let arch = Arch::parse(name)?;
     let d = ArchDescription::new(name, &arch);
     match format {
-        ReportFormat::Text => print!("{}", d.text()),
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&d)?),
+        ReportFormat::Text => emit(&d.text())?,
+        ReportFormat::Json => emit(&(serde_json::to_string_pretty(&d)? + "\n"))?,
     }
     Ok(0)
 }
@@ -47,7 +57,7 @@ fn inspect(files: &[PathBuf], format: ReportFormat) -> anyhow::Result<i32> {
             Ok(info) => {
                 let s = ElfSummary::new(&path, &info);
                 match format {
-                    ReportFormat::Text => print!("{}", s.text()),
+                    ReportFormat::Text => emit(&s.text())?,
                     ReportFormat::Json => json.push(serde_json::to_value(&s)?),
                 }
             }
@@ -63,7 +73,7 @@ fn inspect(files: &[PathBuf], format: ReportFormat) -> anyhow::Result<i32> {
         }
     }
     if format == ReportFormat::Json {
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        emit(&(serde_json::to_string_pretty(&json)? + "\n"))?;
     }
     Ok(code)
 }
@@ -73,14 +83,16 @@ fn host(format: ReportFormat) -> anyhow::Result<i32> {
     let routes = info.routes();
     if format == ReportFormat::Json {
         let v = serde_json::json!({"host": info, "routes": routes});
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        emit(&(serde_json::to_string_pretty(&v)? + "\n"))?;
         return Ok(0);
     }
-    print!("{}", host_summary(&info));
-    println!();
-    print!("{}", route_table(&routes));
-    println!();
-    print!("{}", native_notes(&info));
+    let text = [
+        host_summary(&info),
+        route_table(&routes),
+        native_notes(&info),
+    ]
+    .join("\n");
+    emit(&text)?;
     Ok(0)
 }
 
