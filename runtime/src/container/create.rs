@@ -30,15 +30,11 @@ pub fn create(store: &Store, id: &str, opts: &CreateOptions) -> Result<Created, 
     for w in warnings {
         log::warn!("{w}");
     }
-    let _pre = crate::arch::preflight::preflight_for_create(&spec, opts)?;
-    let target = match &opts.arch {
-        Some(a) => Some(
-            ocix_arch_matrix::Arch::parse(a)
-                .map_err(|e| ContainerError::Backend(format!("--arch: {e}")))?,
-        ),
-        None => None,
-    };
-    let selected = backend::plan(target.as_ref(), opts.backend, opts.emulator.as_deref())?;
+    // The target is --arch, else the annotations, else the entrypoint's
+    // own ELF: preflight found it, so `auto` can pick emulation for a
+    // foreign bundle given without --arch.
+    let pre = crate::arch::preflight::preflight_for_create(&spec, opts)?;
+    let selected = backend::plan(Some(&pre.target), opts.backend, opts.emulator.as_deref())?;
     create_from_spec(store, id, opts, spec, selected)
 }
 
