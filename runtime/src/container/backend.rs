@@ -137,30 +137,13 @@ pub fn host_arch() -> Result<Arch, ContainerError> {
     Arch::parse(&machine).map_err(|e| ContainerError::Backend(format!("host architecture: {e}")))
 }
 
-/// Whether this host's kernel runs `target` binaries itself.
-pub fn runs_natively(host: &Arch, target: &Arch) -> bool {
-    matches!(
-        ocix_arch_matrix::compat::host_runs_natively(host, target),
-        ocix_arch_matrix::compat::Native::Yes
-    )
-}
-
-/// Backend for an explicit or annotated target; no target means the
-/// bundle is taken to be for this host.
+/// Backend for preflight's target: `pre.native` is the probed answer
+/// (an i386 bundle on x86-64 runs natively only when the kernel has ia32
+/// emulation on, which the data alone cannot say).
 pub fn plan(
-    target: Option<&Arch>,
+    pre: &crate::arch::preflight::Preflight,
     backend: Backend,
     emulator: Option<&Path>,
 ) -> Result<Selected, ContainerError> {
-    let host = host_arch()?;
-    let Some(target) = target else {
-        return select(backend, &host, &host, true, emulator);
-    };
-    select(
-        backend,
-        &host,
-        target,
-        runs_natively(&host, target),
-        emulator,
-    )
+    select(backend, &pre.host, &pre.target, pre.native.runs(), emulator)
 }

@@ -34,7 +34,7 @@ pub fn create(store: &Store, id: &str, opts: &CreateOptions) -> Result<Created, 
     // own ELF: preflight found it, so `auto` can pick emulation for a
     // foreign bundle given without --arch.
     let pre = crate::arch::preflight::preflight_for_create(&spec, opts)?;
-    let selected = backend::plan(Some(&pre.target), opts.backend, opts.emulator.as_deref())?;
+    let selected = backend::plan(&pre, opts.backend, opts.emulator.as_deref())?;
     create_from_spec(store, id, opts, spec, selected)
 }
 
