@@ -27,6 +27,9 @@ pub struct CreateOptions {
     pub emulator: Option<PathBuf>,
     /// `--systemd-cgroup`: refused, ocix has no systemd cgroup driver.
     pub systemd_cgroup: bool,
+    /// `--verify-digest`: the bundle must have this digest (see
+    /// `docs/bundle-digest.md`); checked before anything is created.
+    pub verify_digest: Option<crate::digest::Digest>,
 }
 
 /// How a container's program is run (`--backend`).

@@ -24,8 +24,14 @@ pub struct Created {
 }
 
 /// Loads the bundle and creates container `id`. On any error nothing is
-/// left: no state directory, no process, no mount.
+/// left: no state directory, no process, no mount. With
+/// `opts.verify_digest`, a bundle of another digest is refused before its
+/// config is even read.
 pub fn create(store: &Store, id: &str, opts: &CreateOptions) -> Result<Created, ContainerError> {
+    if let Some(expected) = &opts.verify_digest {
+        let found = crate::digest::verify(&opts.bundle, Some(expected), None, 0)?;
+        log::debug!("bundle {} verified: {found}", opts.bundle.display());
+    }
     let (spec, warnings) = spec::load_bundle(&opts.bundle)?;
     for w in warnings {
         log::warn!("{w}");

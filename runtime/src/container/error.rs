@@ -14,6 +14,8 @@ pub enum ContainerError {
     Rootfs(#[from] RootfsError),
     #[error(transparent)]
     Preflight(#[from] crate::arch::PreflightError),
+    #[error(transparent)]
+    Digest(#[from] crate::digest::DigestError),
     #[error("config.json: {0}")]
     Config(String),
     #[error("container {id:?} is {status}: {what}")]

@@ -1,6 +1,7 @@
 //! The command line, runc-compatible: global flags and one struct per verb.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ocix_runtime::digest::Digest;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -131,6 +132,11 @@ pub struct CreateOpts {
     /// qemu-user binary to emulate with (default: found on PATH).
     #[arg(long, value_name = "PATH")]
     pub emulator: Option<PathBuf>,
+    /// Refuse the bundle unless `ocix digest` of it is DIGEST
+    /// (`sha256:<hex>` or `sha512:<hex>`); checked before anything is
+    /// created, and again by the guest agent with `--backend vm`.
+    #[arg(long = "verify-digest", value_name = "DIGEST")]
+    pub verify_digest: Option<Digest>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

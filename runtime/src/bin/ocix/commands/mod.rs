@@ -60,6 +60,7 @@ pub fn create_options(o: &CreateOpts, bundle: Option<&Path>) -> anyhow::Result<C
         },
         emulator: o.emulator.as_ref().map(|p| absolute(p)),
         systemd_cgroup: SYSTEMD_CGROUP.load(Ordering::Relaxed),
+        verify_digest: o.verify_digest.clone(),
     })
 }
 
