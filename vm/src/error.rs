@@ -69,6 +69,24 @@ pub enum VmError {
         /// The last kernel console lines.
         console: Vec<String>,
     },
+    /// The agent reported another digest of what it received than the
+    /// host expected.
+    #[error("the guest received {reported}, not the expected {expected}{}", agent_detail(.detail))]
+    DigestMismatch {
+        /// What the host asked for.
+        expected: String,
+        /// What the agent reported.
+        reported: String,
+        /// The agent's own message, if it sent one.
+        detail: String,
+    },
+    /// The agent was asked for the digest of what it received and sent
+    /// output (or its exit status) without reporting one.
+    #[error(
+        "the guest agent did not report the digest of what it received before its \
+         output; an agent built before digest reports ignores the request: rebuild it"
+    )]
+    NoDigest,
     /// Interrupted by a signal (Ctrl-C); QEMU was stopped.
     #[error("interrupted by {0}; guest stopped")]
     Interrupted(&'static str),
@@ -100,5 +118,14 @@ fn qemu_stderr(text: &str) -> String {
         String::new()
     } else {
         format!("\nqemu: {t}")
+    }
+}
+
+fn agent_detail(text: &str) -> String {
+    let t = text.trim();
+    if t.is_empty() {
+        String::new()
+    } else {
+        format!("\nguest agent: {t}")
     }
 }

@@ -1,13 +1,22 @@
 //! The guest agent's byte stream to the host: frames
 //! `[kind u8][len u32 big-endian][payload]`, payloads at most
-//! [`MAX_PAYLOAD`] bytes. The decoder takes bytes as they come and never
-//! panics: anything that is not a frame is an error.
+//! [`MAX_PAYLOAD`] bytes ([`MAX_DIGEST_PAYLOAD`] for a digest). The
+//! decoder takes bytes as they come and never panics: anything that is
+//! not a frame is an error.
+//!
+//! Kinds are only ever added. A host that does not know a kind fails on
+//! it, so the agent sends a newer kind only when the job asked for it: a
+//! [`Kind::Digest`] frame only to a host that asked to verify the bundle.
 
 /// Largest payload of one frame.
 pub const MAX_PAYLOAD: usize = 64 * 1024;
 
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 5;
+
+/// Largest payload of a [`Kind::Digest`] frame: `sha512:` and 128 hex
+/// digits fit with room to spare.
+pub const MAX_DIGEST_PAYLOAD: usize = 256;
 
 /// What a frame carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +31,9 @@ pub enum Kind {
     Error = 4,
     /// A diagnostic line from the agent.
     Log = 5,
+    /// What the agent found the bundle it received to be, as text
+    /// (`sha256:<hex>`); sent once, before any output, when asked.
+    Digest = 6,
 }
 
 impl Kind {
@@ -32,6 +44,7 @@ impl Kind {
             3 => Kind::Exit,
             4 => Kind::Error,
             5 => Kind::Log,
+            6 => Kind::Digest,
             _ => return None,
         })
     }
@@ -56,6 +69,21 @@ impl Frame {
             .map_err(|_| ProtocolError::BadExit(self.payload.len()))?;
         Ok(i32::from_be_bytes(b))
     }
+
+    /// The text of a [`Kind::Digest`] frame: printable ASCII, one
+    /// `name:value` token. What it means is the caller's business.
+    pub fn digest(&self) -> Result<&str, ProtocolError> {
+        let bad = || ProtocolError::BadDigest(String::from_utf8_lossy(&self.payload).into_owned());
+        let text = std::str::from_utf8(&self.payload).map_err(|_| bad())?;
+        let printable = text.bytes().all(|b| b.is_ascii_graphic());
+        let token = text
+            .split_once(':')
+            .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty());
+        if !printable || !token {
+            return Err(bad());
+        }
+        Ok(text)
+    }
 }
 
 /// A stream that is not a sequence of frames.
@@ -67,6 +95,12 @@ pub enum ProtocolError {
     /// A length over [`MAX_PAYLOAD`].
     #[error("frame of {0} bytes exceeds the {MAX_PAYLOAD}-byte limit")]
     TooLong(u32),
+    /// A digest frame over [`MAX_DIGEST_PAYLOAD`].
+    #[error("digest frame of {0} bytes exceeds the {MAX_DIGEST_PAYLOAD}-byte limit")]
+    DigestTooLong(u32),
+    /// A digest frame that is not one printable `name:value` token.
+    #[error("malformed digest frame {0:?}")]
+    BadDigest(String),
     /// An exit frame whose payload is not 4 bytes.
     #[error("exit frame with a {0}-byte payload")]
     BadExit(usize),
@@ -128,6 +162,9 @@ impl Decoder {
         let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]);
         if len as usize > MAX_PAYLOAD {
             return Err(ProtocolError::TooLong(len));
+        }
+        if kind == Kind::Digest && len as usize > MAX_DIGEST_PAYLOAD {
+            return Err(ProtocolError::DigestTooLong(len));
         }
         let Some(payload) = after.get(4..4 + len as usize) else {
             return Ok(None);
@@ -210,6 +247,52 @@ mod tests {
         assert_eq!(f.exit_code(), Err(ProtocolError::BadExit(1)));
     }
 
+    #[test]
+    fn digest_frames_round_trip_among_the_others() {
+        let text = format!("sha512:{}", "ab".repeat(64));
+        let mut s = Vec::new();
+        encode(Kind::Log, b"verifying", &mut s);
+        encode(Kind::Digest, text.as_bytes(), &mut s);
+        encode(Kind::Stdout, b"out", &mut s);
+        encode_exit(0, &mut s);
+        let mut d = Decoder::new();
+        d.push(&s);
+        let frames = decode_all(&mut d).expect("valid");
+        let kinds: Vec<_> = frames.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [Kind::Log, Kind::Digest, Kind::Stdout, Kind::Exit]);
+        assert_eq!(frames[1].digest(), Ok(text.as_str()));
+        assert!(text.len() <= MAX_DIGEST_PAYLOAD);
+    }
+
+    /// A digest frame is small: a longer one is refused from its header,
+    /// before its payload is buffered.
+    #[test]
+    fn digest_frames_are_bounded_and_checked() {
+        let mut d = Decoder::new();
+        d.push(&[6, 0, 0, 1, 1]);
+        assert_eq!(d.next_frame(), Err(ProtocolError::DigestTooLong(257)));
+        let mut d = Decoder::new();
+        d.push(&[6, 0, 0, 1, 0]);
+        assert_eq!(d.next_frame(), Ok(None), "256 bytes is allowed");
+        for bad in [
+            &b""[..],
+            b"sha256",
+            b":00",
+            b"sha256:",
+            b"sha256:a b",
+            b"sha256:\xff",
+        ] {
+            let f = Frame {
+                kind: Kind::Digest,
+                payload: bad.to_vec(),
+            };
+            assert!(
+                matches!(f.digest(), Err(ProtocolError::BadDigest(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
     /// Random bytes in random chunks: the decoder returns frames or an
     /// error, never panics, and never buffers more than one frame's worth.
     #[test]
@@ -229,7 +312,7 @@ mod tests {
                     let r = rand();
                     // Bias towards valid kinds and small lengths.
                     if r % 3 == 0 {
-                        (r >> 8) as u8 % 6
+                        (r >> 8) as u8 % 7
                     } else {
                         (r >> 16) as u8
                     }

@@ -4,6 +4,10 @@
 //!
 //! The exit frame is the guest's last word, so QEMU is killed as soon as
 //! it arrives instead of waiting for the guest to power off.
+//!
+//! When the agent was asked for the digest of what it received
+//! ([`Guest::expect_digest`]), nothing of the guest's output is relayed
+//! until its digest frame has arrived and matched.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -16,7 +20,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::process::{Child, Command};
 use tokio::signal::unix::{signal, SignalKind};
 
-use crate::protocol::{Decoder, Kind};
+use crate::protocol::{Decoder, Frame, Kind};
 use crate::VmError;
 
 /// Kernel console lines kept for error messages.
@@ -33,6 +37,9 @@ pub struct Guest {
     pub listener: UnixListener,
     /// The whole run's limit, boot included.
     pub timeout: Duration,
+    /// The digest the agent was asked to report (opaque text, compared
+    /// byte for byte); `None` when it was not asked.
+    pub expect_digest: Option<String>,
 }
 
 /// The last lines QEMU printed on the kernel console.
@@ -97,6 +104,7 @@ where
         .spawn()
         .map_err(|source| VmError::Spawn { program, source })?;
     let console = Console::default();
+    let check = DigestCheck::new(guest.expect_digest);
     let console_task = child
         .stdout
         .take()
@@ -104,7 +112,7 @@ where
     let stderr_task = child.stderr.take().map(|s| tokio::spawn(read_all(s)));
 
     let outcome = tokio::select! {
-        r = tokio::time::timeout(guest.timeout, relay(&listener, &mut child, out, err)) => match r {
+        r = tokio::time::timeout(guest.timeout, relay(&listener, &mut child, out, err, check)) => match r {
             Ok(r) => r,
             Err(_) => Err(VmError::Timeout { limit: guest.timeout, console: Vec::new() }),
         },
@@ -144,6 +152,51 @@ where
     }
 }
 
+/// The agent's digest report against what the host expects.
+#[derive(Debug)]
+struct DigestCheck {
+    expected: Option<String>,
+    reported: Option<String>,
+}
+
+impl DigestCheck {
+    fn new(expected: Option<String>) -> Self {
+        DigestCheck {
+            expected,
+            reported: None,
+        }
+    }
+
+    /// Takes a digest frame: logs it and keeps it for [`Self::passed`].
+    fn report(&mut self, f: &Frame) -> Result<(), VmError> {
+        let text = f.digest()?;
+        match &self.expected {
+            Some(e) if e == text => log::info!("guest: received {text}, as expected"),
+            Some(e) => log::info!("guest: received {text}, expected {e}"),
+            None => log::info!("guest: received {text}"),
+        }
+        self.reported = Some(text.to_string());
+        Ok(())
+    }
+
+    /// Whether output may be relayed: nothing was asked, or the agent
+    /// reported what was asked. `detail` is the agent's error, if any.
+    fn passed(&self, detail: &str) -> Result<(), VmError> {
+        let Some(expected) = &self.expected else {
+            return Ok(());
+        };
+        match &self.reported {
+            Some(r) if r == expected => Ok(()),
+            Some(r) => Err(VmError::DigestMismatch {
+                expected: expected.clone(),
+                reported: r.clone(),
+                detail: detail.to_string(),
+            }),
+            None => Err(VmError::NoDigest),
+        }
+    }
+}
+
 /// Relays frames until the exit frame (`Some(code)`) or until the stream
 /// or QEMU ends without one (`None`).
 async fn relay<O, E>(
@@ -151,6 +204,7 @@ async fn relay<O, E>(
     child: &mut Child,
     out: &mut O,
     err: &mut E,
+    mut check: DigestCheck,
 ) -> Result<Option<i32>, VmError>
 where
     O: AsyncWrite + Unpin,
@@ -173,9 +227,17 @@ where
         dec.push(&buf[..n]);
         while let Some(f) = dec.next_frame()? {
             match f.kind {
+                Kind::Stdout | Kind::Stderr | Kind::Exit => check.passed("")?,
+                Kind::Error if check.reported.is_some() => {
+                    check.passed(&String::from_utf8_lossy(&f.payload))?
+                }
+                _ => {}
+            }
+            match f.kind {
                 Kind::Stdout => write(out, &f.payload, "stdout").await?,
                 Kind::Stderr => write(err, &f.payload, "stderr").await?,
                 Kind::Log => log::debug!("guest: {}", String::from_utf8_lossy(&f.payload)),
+                Kind::Digest => check.report(&f)?,
                 Kind::Exit => return f.exit_code().map(Some).map_err(VmError::from),
                 Kind::Error => {
                     return Err(VmError::Agent {
@@ -241,6 +303,7 @@ mod tests {
             args: vec!["-c".into(), script.into()],
             listener,
             timeout,
+            expect_digest: None,
         }
     }
 
@@ -353,6 +416,84 @@ mod tests {
                 .expect_err("fails");
             t.join().expect("thread");
             assert!(e.to_string().contains(want), "{e}");
+        }
+    }
+
+    /// Plays `frames` as the guest to a supervisor that expects
+    /// `expect`; returns the outcome and what reached stdout.
+    fn feed(frames: Vec<u8>, expect: Option<&str>) -> (Result<i32, VmError>, Vec<u8>) {
+        let (_tmp, path, l) = bound();
+        let t = std::thread::spawn(move || {
+            let mut s = std::os::unix::net::UnixStream::connect(path).expect("connect");
+            s.write_all(&frames).expect("write");
+            std::thread::sleep(Duration::from_millis(200));
+        });
+        let mut g = sh("sleep 30", l, Duration::from_secs(20));
+        g.expect_digest = expect.map(str::to_string);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let r = rt().block_on(supervise(g, &mut out, &mut err));
+        t.join().expect("thread");
+        (r, out)
+    }
+
+    #[test]
+    fn a_matching_digest_lets_output_through() {
+        let mut frames = Vec::new();
+        encode(Kind::Log, b"verifying", &mut frames);
+        encode(Kind::Digest, b"sha256:00aa", &mut frames);
+        encode(Kind::Stdout, b"ran\n", &mut frames);
+        encode_exit(3, &mut frames);
+        let (r, out) = feed(frames.clone(), Some("sha256:00aa"));
+        assert_eq!((r.expect("runs"), out.as_slice()), (3, &b"ran\n"[..]));
+        // Reported unasked (a host that did not expect it): only logged.
+        let (r, _) = feed(frames, None);
+        assert_eq!(r.expect("runs"), 3);
+    }
+
+    #[test]
+    fn a_wrong_or_missing_digest_stops_before_any_output() {
+        let digest_then = |d: &[u8], kind: Kind, payload: &[u8]| {
+            let mut v = Vec::new();
+            encode(Kind::Digest, d, &mut v);
+            encode(kind, payload, &mut v);
+            v
+        };
+        let cases = [
+            (
+                digest_then(b"sha256:bb", Kind::Error, b"bundle digest mismatch"),
+                "the guest received sha256:bb, not the expected sha256:aa\n\
+                 guest agent: bundle digest mismatch",
+            ),
+            (
+                digest_then(b"sha256:bb", Kind::Stdout, b"leak"),
+                "the guest received sha256:bb, not the expected sha256:aa",
+            ),
+            (
+                {
+                    let mut v = Vec::new();
+                    encode(Kind::Stdout, b"leak", &mut v);
+                    v
+                },
+                "did not report the digest",
+            ),
+            (
+                {
+                    let mut v = Vec::new();
+                    encode_exit(0, &mut v);
+                    v
+                },
+                "did not report the digest",
+            ),
+            (
+                digest_then(b"sha256 aa", Kind::Stdout, b"leak"),
+                "malformed digest frame",
+            ),
+        ];
+        for (frames, want) in cases {
+            let (r, out) = feed(frames, Some("sha256:aa"));
+            let e = r.expect_err("refused");
+            assert!(e.to_string().contains(want), "{e}");
+            assert_eq!(out, b"", "{want}: output relayed");
         }
     }
 }

@@ -77,6 +77,7 @@ pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
         args: cmd.args(),
         listener,
         timeout: Duration::from_secs(a.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS)),
+        expect_digest: None,
     };
     let code = ocix_vm::supervisor::run(guest)?;
     drop(tmp);
