@@ -149,47 +149,62 @@ fn an_invalid_profile_is_refused_with_its_json_path() {
     assert!(b.leftovers().is_empty());
 }
 
-/// The listener: accepts the connection, takes the state and the notify
-/// fd, then answers every notification with EPERM until told to stop.
+/// The listener: accepts `conns` connections in turn, takes the state and
+/// the notify fd each sends, then answers every notification on any of
+/// them with EPERM until told to stop or no filter has tasks left.
 struct Agent {
-    state: Value,
+    states: Vec<Value>,
     answered: usize,
 }
 
-fn agent(listener: UnixListener, stop: Arc<AtomicBool>) -> Result<Agent, String> {
+fn agent(listener: UnixListener, stop: Arc<AtomicBool>, conns: usize) -> Result<Agent, String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-    let conn = loop {
-        match listener.accept() {
-            Ok((c, _)) => break c,
+    let (mut states, mut fds) = (Vec::new(), Vec::new());
+    while fds.len() < conns {
+        let conn = match listener.accept() {
+            Ok((c, _)) => c,
             Err(_) if Instant::now() < deadline && !stop.load(Ordering::Relaxed) => {
-                std::thread::sleep(Duration::from_millis(10))
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
             }
-            Err(e) => return Err(format!("no connection: {e}")),
-        }
-    };
-    conn.set_nonblocking(false).map_err(|e| e.to_string())?;
-    conn.set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
-    let (data, fd) = recv_with_fd(conn.as_raw_fd())?;
-    let state: Value = serde_json::from_slice(&data).map_err(|e| e.to_string())?;
+            Err(e) => return Err(format!("no connection {}: {e}", fds.len() + 1)),
+        };
+        conn.set_nonblocking(false).map_err(|e| e.to_string())?;
+        conn.set_read_timeout(Some(Duration::from_secs(30)))
+            .map_err(|e| e.to_string())?;
+        let (data, fd) = recv_with_fd(conn.as_raw_fd())?;
+        states.push(serde_json::from_slice(&data).map_err(|e| e.to_string())?);
+        fds.push(fd);
+    }
     let mut answered = 0;
-    while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
-        let mut pfd = [nix::poll::PollFd::new(
-            fd.as_fd(),
-            nix::poll::PollFlags::POLLIN,
-        )];
-        let n = nix::poll::poll(&mut pfd, 100u16).map_err(|e| e.to_string())?;
-        let revents = pfd[0].revents().unwrap_or(nix::poll::PollFlags::empty());
-        if n > 0 && revents.contains(nix::poll::PollFlags::POLLIN) {
-            if answer_eperm(&fd).is_ok() {
-                answered += 1;
+    while !fds.is_empty() && !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+        use nix::poll::{poll, PollFd, PollFlags};
+        let mut pfds: Vec<PollFd> = fds
+            .iter()
+            .map(|f| PollFd::new(f.as_fd(), PollFlags::POLLIN))
+            .collect();
+        poll(&mut pfds, 100u16).map_err(|e| e.to_string())?;
+        let revents: Vec<PollFlags> = pfds
+            .iter()
+            .map(|p| p.revents().unwrap_or(PollFlags::empty()))
+            .collect();
+        drop(pfds);
+        let mut hung_up = Vec::new();
+        for (i, r) in revents.iter().enumerate() {
+            if r.contains(PollFlags::POLLIN) {
+                if answer_eperm(&fds[i]).is_ok() {
+                    answered += 1;
+                }
+            } else if !r.is_empty() {
+                hung_up.push(i); // POLLHUP: the filter has no tasks left.
             }
-        } else if n > 0 {
-            break; // POLLHUP: the filter has no tasks left.
+        }
+        for i in hung_up.into_iter().rev() {
+            fds.remove(i);
         }
     }
-    Ok(Agent { state, answered })
+    Ok(Agent { states, answered })
 }
 
 fn recv_with_fd(sock: RawFd) -> Result<(Vec<u8>, OwnedFd), String> {
@@ -269,14 +284,14 @@ fn notify_hands_the_listener_fd_and_state_to_an_agent() {
     let stop = Arc::new(AtomicBool::new(false));
     let thread = {
         let stop = stop.clone();
-        std::thread::spawn(move || agent(listener, stop))
+        std::thread::spawn(move || agent(listener, stop, 1))
     };
     let out = b.run(test);
     stop.store(true, Ordering::Relaxed);
     let agent = thread.join().expect("agent thread").expect("agent");
     assert_mkdir_refused(test, &out, "Operation not permitted");
     assert!(agent.answered >= 1, "the agent answered nothing");
-    let s = &agent.state;
+    let s = &agent.states[0];
     assert_eq!(s["fds"], json!(["seccompFd"]), "{s}");
     assert_eq!(s["metadata"], "hello", "{s}");
     assert!(s["pid"].as_i64().is_some_and(|p| p > 1), "{s}");
@@ -289,6 +304,68 @@ fn notify_hands_the_listener_fd_and_state_to_an_agent() {
             .is_some_and(|v| v.starts_with("1.")),
         "{s}"
     );
+}
+
+/// exec loads the container's filter too: its process connects to the
+/// listener before joining the container and sends its own notify fd,
+/// with the running container's state and its own host pid.
+#[test]
+fn exec_hands_its_own_listener_fd_to_the_agent() {
+    let test = "seccomp-notify-exec";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sock = dir.path().join("agent.sock");
+    let profile = json!({"defaultAction": "SCMP_ACT_ALLOW",
+        "listenerPath": sock.to_str().expect("utf-8"), "listenerMetadata": "hello",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]});
+    let Some(b) = bundle(test, "exec sleep 1000", profile) else {
+        return;
+    };
+    let listener = UnixListener::bind(&sock).expect("bind");
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread = {
+        let stop = stop.clone();
+        std::thread::spawn(move || agent(listener, stop, 2))
+    };
+    let bundle_dir = b.dir();
+    let out = b.ocix(&[
+        "create",
+        "--bundle",
+        bundle_dir.to_str().expect("utf-8"),
+        test,
+    ]);
+    assert!(out.status.success(), "create: {}", both(&out));
+    assert!(b.ocix(&["start", test]).status.success());
+    let pid_file = dir.path().join("exec.pid");
+    let pid_arg = pid_file.to_str().expect("utf-8");
+    let out = b.ocix(&[
+        "exec",
+        "--pid-file",
+        pid_arg,
+        test,
+        "sh",
+        "-c",
+        MKDIR_SCRIPT,
+    ]);
+    stop.store(true, Ordering::Relaxed);
+    let agent = thread.join().expect("agent thread");
+    assert!(b.ocix(&["delete", "--force", test]).status.success());
+    // Allowed by default: only the agent's answer makes mkdir fail.
+    assert_mkdir_refused(test, &out, "Operation not permitted");
+    let agent = agent.expect("agent");
+    assert!(agent.answered >= 1, "the agent answered nothing");
+    let (init, s) = (&agent.states[0], &agent.states[1]);
+    assert_eq!(s["fds"], json!(["seccompFd"]), "{s}");
+    assert_eq!(s["metadata"], "hello", "{s}");
+    assert_eq!(s["state"]["id"], test, "{s}");
+    assert_eq!(s["state"]["status"], "running", "{s}");
+    assert_eq!(s["state"]["pid"], init["pid"], "{s} vs {init}");
+    let exec_pid: i64 = std::fs::read_to_string(&pid_file)
+        .ok()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_default();
+    assert_eq!(s["pid"], json!(exec_pid), "{s}");
+    assert_ne!(s["pid"], init["pid"], "{s}");
+    assert!(b.leftovers().is_empty());
 }
 
 /// The cached busybox of `debian_arch`, or `None` after saying why.

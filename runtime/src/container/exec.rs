@@ -11,6 +11,7 @@ use crate::state::{Status, Store};
 use nix::sched::{setns, CloneFlags};
 use nix::sys::signal::{SigSet, Signal};
 use nix::unistd::{fork, ForkResult};
+use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
@@ -46,6 +47,8 @@ pub fn exec(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32, Containe
         ));
     }
     let join = namespaces_of(st.pid)?;
+    // For a seccomp listener: the container as it is, as runc sends it.
+    let state_json = serde_json::to_string(&st.to_spec_json()).unwrap_or_default();
     // Connected here: the socket's path is a host path, which the exec'd
     // process cannot see once it is in the container's mount namespace.
     let console = match (&opts.console_socket, opts.process.terminal) {
@@ -74,7 +77,15 @@ pub fn exec(store: &Store, id: &str, opts: &ExecOptions) -> Result<i32, Containe
         match unsafe { fork() }.map_err(|e| ContainerError::io("cannot fork")(e.into()))? {
             ForkResult::Child => {
                 drop(parent_chan);
-                child(&child_chan, &join, &spec, opts, console.as_ref())
+                let ctx = ChildCtx {
+                    chan: &child_chan,
+                    join: &join,
+                    spec: &spec,
+                    opts,
+                    console: console.as_ref(),
+                    state_json: &state_json,
+                };
+                child(&ctx)
             }
             ForkResult::Parent { child } => child.as_raw(),
         };
@@ -155,36 +166,70 @@ fn exit(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
+/// What the forked side works from.
+struct ChildCtx<'a> {
+    chan: &'a Channel,
+    join: &'a [(CloneFlags, OwnedFd)],
+    spec: &'a Spec,
+    opts: &'a ExecOptions,
+    console: Option<&'a OwnedFd>,
+    state_json: &'a str,
+}
+
 /// The forked side: join, fork into the pid namespace, become the process.
-fn child(
-    chan: &Channel,
-    join: &[(CloneFlags, OwnedFd)],
-    spec: &Spec,
-    opts: &ExecOptions,
-    console: Option<&OwnedFd>,
-) -> ! {
-    for (flag, fd) in join {
+fn child(ctx: &ChildCtx) -> ! {
+    let chan = ctx.chan;
+    let fail = |e: String| -> ! {
+        let _ = chan.send(&Msg::Error(e));
+        exit(1)
+    };
+    // listenerPath is a host path: connect before joining the container.
+    let seccomp = ctx.spec.linux.as_ref().and_then(|l| l.seccomp.as_ref());
+    let notify = match crate::linux::seccomp::prepare_listener(seccomp, ctx.state_json) {
+        Ok(n) => n,
+        Err(e) => fail(e.to_string()),
+    };
+    // The listener message names the process by its host pid, which only
+    // this side learns (from fork); the process itself gets it by pipe.
+    let pid_pipe = match notify.then(nix::unistd::pipe).transpose() {
+        Ok(p) => p,
+        Err(e) => fail(format!("pipe: {e}")),
+    };
+    for (flag, fd) in ctx.join {
         if let Err(e) = setns(fd, *flag) {
-            let _ = chan.send(&Msg::Error(format!("cannot join namespace: {e}")));
-            exit(1);
+            fail(format!("cannot join namespace: {e}"));
         }
     }
     // SAFETY: single-threaded (forked from single-threaded ocix).
     match unsafe { fork() } {
         Ok(ForkResult::Parent { child }) => {
             let _ = chan.send(&Msg::InitPid(child.as_raw()));
+            if let Some((_, w)) = pid_pipe {
+                let _ = std::fs::File::from(w).write_all(&child.as_raw().to_le_bytes());
+            }
             exit(0)
         }
         Ok(ForkResult::Child) => {
-            let e = become_process(chan, spec, opts, console);
+            if let Some((r, w)) = pid_pipe {
+                drop(w);
+                match read_pid(r) {
+                    Ok(pid) => crate::linux::seccomp::set_listener_pid(pid),
+                    Err(e) => fail(format!("cannot learn the host pid: {e}")),
+                }
+            }
+            let e = become_process(chan, ctx.spec, ctx.opts, ctx.console);
             let _ = chan.send(&Msg::Error(e));
             exit(127)
         }
-        Err(e) => {
-            let _ = chan.send(&Msg::Error(format!("cannot fork: {e}")));
-            exit(1)
-        }
+        Err(e) => fail(format!("cannot fork: {e}")),
     }
+}
+
+fn read_pid(r: OwnedFd) -> std::io::Result<u64> {
+    let mut b = [0u8; 4];
+    std::fs::File::from(r).read_exact(&mut b)?;
+    u64::try_from(i32::from_le_bytes(b))
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "negative pid"))
 }
 
 fn become_process(

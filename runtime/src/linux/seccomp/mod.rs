@@ -40,7 +40,7 @@ pub use arch::{AuditArch, UNSUPPORTED_NAMES, X32_SYSCALL_BIT};
 pub use bpf::{SockFilter, MAX_INSNS};
 pub use compile::compile;
 pub use error::SeccompError;
-pub use listener::{prepare_listener, process_state};
+pub use listener::{prepare_listener, process_state, set_listener_pid};
 pub use load::supported_flags;
 pub use profile::{ACTION_NAMES, FLAGS, OPERATOR_NAMES};
 
