@@ -11,12 +11,10 @@ use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use std::fs;
 use std::path::Path;
 
-const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
-
 /// Whether `/sys/fs/cgroup` is a pure cgroup2 mount.
 pub fn host_is_unified() -> bool {
     nix::sys::statfs::statfs("/sys/fs/cgroup")
-        .map(|s| s.filesystem_type().0 == CGROUP2_SUPER_MAGIC)
+        .map(|s| s.filesystem_type() == nix::sys::statfs::CGROUP2_SUPER_MAGIC)
         .unwrap_or(false)
 }
 
