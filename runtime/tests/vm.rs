@@ -15,7 +15,7 @@ use std::process::{Command, Output, Stdio};
 
 /// A guest arch: `--arch` value, Debian arch of its busybox, the profile's
 /// agent target and kernel key, what `uname -m` prints, byte order, bits,
-/// and whether CI provides it.
+/// its seccomp architecture name, and whether CI provides it.
 struct Guest {
     arch: &'static str,
     debian: &'static str,
@@ -24,6 +24,7 @@ struct Guest {
     machine: &'static str,
     little: bool,
     bits: u8,
+    scmp: &'static str,
     in_ci: bool,
 }
 
@@ -36,6 +37,7 @@ const GUESTS: [Guest; 4] = [
         machine: "aarch64",
         little: true,
         bits: 64,
+        scmp: "SCMP_ARCH_AARCH64",
         in_ci: true,
     },
     Guest {
@@ -46,6 +48,7 @@ const GUESTS: [Guest; 4] = [
         machine: "armv7l",
         little: true,
         bits: 32,
+        scmp: "SCMP_ARCH_ARM",
         // Until the runtime core builds for 32-bit targets (rlimit and
         // statfs types), ci/setup cannot build this agent.
         in_ci: false,
@@ -58,6 +61,7 @@ const GUESTS: [Guest; 4] = [
         machine: "ppc64le",
         little: true,
         bits: 64,
+        scmp: "SCMP_ARCH_PPC64LE",
         in_ci: true,
     },
     Guest {
@@ -68,6 +72,7 @@ const GUESTS: [Guest; 4] = [
         machine: "mips64",
         little: true,
         bits: 64,
+        scmp: "SCMP_ARCH_MIPSEL64",
         in_ci: false,
     },
 ];
@@ -226,6 +231,81 @@ fn vm_ppc64le() {
 #[test]
 fn vm_mips64el() {
     check_guest(&GUESTS[3]);
+}
+
+/// mkdir refused, touch allowed: what the seccomp profiles below expect.
+const MKDIR_SCRIPT: &str = "mkdir /tmp/x; echo rc=$?; touch /tmp/y && echo touched; \
+                            test -d /tmp/x || echo no-dir";
+
+/// The issue's seccomp acceptance inside a guest: the filter is compiled
+/// by the guest's agent for the guest's ABI, so a mkdir refused with
+/// EPERM shows its tables are right (aarch64 has no `mkdir`, only
+/// `mkdirat`, numbered unlike x86_64's). Twice: with the native ABI
+/// implied, then with `architectures` naming the guest's.
+fn check_seccomp(g: &Guest) {
+    let test = format!("vm_seccomp_{}", g.arch);
+    let Some(busybox) = ready(&test, g) else {
+        return;
+    };
+    for archs in [json!(null), json!([g.scmp])] {
+        let mut b = bundle(&busybox, MKDIR_SCRIPT);
+        let mut profile = json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]});
+        if !archs.is_null() {
+            profile["architectures"] = archs.clone();
+        }
+        b.config["linux"]["seccomp"] = profile;
+        b.config["root"]["readonly"] = json!(false);
+        b.save();
+        let out = run_vm(&b, g.arch, &[], &[]);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        let what = format!("{test} (architectures {archs})");
+        assert_eq!(out.status.code(), Some(0), "{what}: {stdout}{stderr}");
+        assert_eq!(stdout, "rc=1\ntouched\nno-dir\n", "{what}: {stderr}");
+        assert!(
+            stderr.contains("Operation not permitted"),
+            "{what}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn vm_seccomp_aarch64() {
+    check_seccomp(&GUESTS[0]);
+}
+
+#[test]
+fn vm_seccomp_ppc64le() {
+    check_seccomp(&GUESTS[2]);
+}
+
+/// The guest's cgroup2 hierarchy enforces limits: with pids.max 10 the
+/// shell and 9 sleeps fill the cgroup and the 10th sleep's fork fails
+/// (busybox sh then exits).
+fn check_pids_limit(g: &Guest) {
+    let test = format!("vm_pids_limit_{}", g.arch);
+    let Some(busybox) = ready(&test, g) else {
+        return;
+    };
+    let script = "i=0; while [ $i -lt 20 ]; do sleep 5 & i=$((i+1)); echo $i; done";
+    let mut b = bundle(&busybox, script);
+    b.config["linux"]["resources"] = json!({"pids": {"limit": 10}});
+    b.save();
+    let out = run_vm(&b, g.arch, &[], &[]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(stdout.lines().last(), Some("9"), "{test}: {stdout}{stderr}");
+    assert!(stderr.contains("fork"), "{test}: {stderr}");
+    assert_ne!(out.status.code(), Some(0), "{test}: {stderr}");
+}
+
+#[test]
+fn vm_pids_limit_aarch64() {
+    check_pids_limit(&GUESTS[0]);
+}
+
+#[test]
+fn vm_pids_limit_ppc64le() {
+    check_pids_limit(&GUESTS[2]);
 }
 
 /// Big-endian ppc64: Debian has no busybox for it, so the bundle runs
