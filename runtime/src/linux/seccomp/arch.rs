@@ -62,6 +62,56 @@ pub const UNSUPPORTED_NAMES: &[&str] = &[
     "SCMP_ARCH_RISCV32",
 ];
 
+/// Calls that `socketcall(2)` multiplexes, by sub-call (linux/net.h).
+const SOCKETCALLS: [(&str, u32); 20] = [
+    ("socket", 1),
+    ("bind", 2),
+    ("connect", 3),
+    ("listen", 4),
+    ("accept", 5),
+    ("getsockname", 6),
+    ("getpeername", 7),
+    ("socketpair", 8),
+    ("send", 9),
+    ("recv", 10),
+    ("sendto", 11),
+    ("recvfrom", 12),
+    ("shutdown", 13),
+    ("setsockopt", 14),
+    ("getsockopt", 15),
+    ("sendmsg", 16),
+    ("recvmsg", 17),
+    ("accept4", 18),
+    ("recvmmsg", 19),
+    ("sendmmsg", 20),
+];
+
+/// Calls that `ipc(2)` multiplexes, by sub-call (linux/ipc.h).
+const IPC_CALLS: [(&str, u32); 12] = [
+    ("semop", 1),
+    ("semget", 2),
+    ("semctl", 3),
+    ("semtimedop", 4),
+    ("msgsnd", 11),
+    ("msgrcv", 12),
+    ("msgget", 13),
+    ("msgctl", 14),
+    ("shmat", 21),
+    ("shmdt", 22),
+    ("shmget", 23),
+    ("shmctl", 24),
+];
+
+/// A call reached through a multiplexer: `socketcall(2)` or `ipc(2)`
+/// numbered `nr`, with the sub-call in argument 0, of which the kernel
+/// reads the bits of `mask` (`ipc` keeps a version above them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Multiplexed {
+    pub nr: u32,
+    pub call: u32,
+    pub mask: u32,
+}
+
 impl AuditArch {
     pub const ALL: [AuditArch; 17] = [
         AuditArch::X86_64,
@@ -152,6 +202,24 @@ impl AuditArch {
             .ok()
             .and_then(|i| table.get(i))
             .map(|(_, nr)| *nr)
+    }
+
+    /// How `name` is also made through a multiplexer on this ABI: the
+    /// ABIs whose table has `socketcall` or `ipc` (i386, ppc, ppc64, s390,
+    /// s390x, MIPS o32: libseccomp's list) take socket and System V IPC
+    /// calls either way, and C libraries may use either.
+    pub fn multiplexed(self, name: &str) -> Option<Multiplexed> {
+        let find = |calls: &[(&str, u32)]| calls.iter().find(|(n, _)| *n == name).map(|c| c.1);
+        let (mux, call, mask) = match (find(&SOCKETCALLS), find(&IPC_CALLS)) {
+            (Some(call), _) => ("socketcall", call, u32::MAX),
+            (None, Some(call)) => ("ipc", call, 0xffff),
+            (None, None) => return None,
+        };
+        Some(Multiplexed {
+            nr: self.syscall(mux)?,
+            call,
+            mask,
+        })
     }
 
     #[cfg(test)]

@@ -12,8 +12,14 @@
 //!
 //! A number with an unconditional rule takes the first such rule's action,
 //! whatever conditional rules it also has (libseccomp does the same).
+//!
+//! On ABIs with `socketcall(2)` and `ipc(2)`, a rule for a call they
+//! multiplex also gets a rule for the multiplexer, as libseccomp adds: its
+//! argument 0 must name the sub-call, replacing any comparison of argument
+//! 0 (the call's own arguments are in memory there, out of the filter's
+//! reach); the other comparisons stay, as in libseccomp.
 
-use super::arch::{AuditArch, X32_SYSCALL_BIT};
+use super::arch::{AuditArch, Multiplexed, X32_SYSCALL_BIT};
 use super::bpf::{op, Asm, Label, SockFilter, Target, OFF_ARCH, OFF_ARGS, OFF_NR};
 use super::profile::{Action, Cond, Op, Profile, Rule};
 use super::SeccompError;
@@ -109,17 +115,34 @@ impl Gen<'_> {
     /// With A = nr: the rules of `arch`, then its default.
     fn dispatch(&mut self, arch: AuditArch) {
         let p = self.profile;
+        // Per rule (by index), its rules for multiplexers.
+        let muxed: Vec<(usize, u32, Rule)> = p
+            .rules
+            .iter()
+            .enumerate()
+            .flat_map(|(i, rule)| {
+                rule.names
+                    .iter()
+                    .filter_map(move |name| arch.multiplexed(name))
+                    .map(move |m| (i, m.nr, through(rule, m)))
+            })
+            .collect();
         let mut by_nr: BTreeMap<u32, Vec<&Rule>> = BTreeMap::new();
-        for rule in &p.rules {
+        for (i, rule) in p.rules.iter().enumerate() {
             for name in rule.names {
                 let Some(nr) = arch.syscall(name) else {
-                    log::debug!("seccomp: no {name} on {}; skipped there", arch.scmp_name());
+                    if arch.multiplexed(name).is_none() {
+                        log::debug!("seccomp: no {name} on {}; skipped there", arch.scmp_name());
+                    }
                     continue;
                 };
                 let rules = by_nr.entry(nr).or_default();
                 if !rules.last().is_some_and(|r| std::ptr::eq(*r, rule)) {
                     rules.push(rule);
                 }
+            }
+            for (_, nr, m) in muxed.iter().filter(|(j, ..)| *j == i) {
+                by_nr.entry(*nr).or_default().push(m);
             }
         }
         let mut targets = Vec::with_capacity(by_nr.len());
@@ -217,6 +240,22 @@ impl Gen<'_> {
             a.load(lo_off);
             low_word(a, c, next, fail);
         }
+    }
+}
+
+/// `rule` as it applies to its call made through the multiplexer `m`.
+fn through<'a>(rule: &Rule<'a>, m: Multiplexed) -> Rule<'a> {
+    let sub_call = Cond {
+        index: 0,
+        op: Op::MaskedEq,
+        value: u64::from(m.mask),
+        value_two: u64::from(m.call),
+    };
+    let others = rule.conds.iter().filter(|c| c.index != 0).copied();
+    Rule {
+        names: rule.names,
+        action: rule.action,
+        conds: std::iter::once(sub_call).chain(others).collect(),
     }
 }
 

@@ -12,9 +12,10 @@
 //! and `architectures` adds more; calls of any other ABI are killed; names
 //! an ABI lacks are skipped there; ERRNO and TRACE default to EPERM;
 //! rules whose action is the default are dropped; two comparisons of one
-//! argument in a rule are ORed (one rule each), others ANDed. Pseudo-calls
-//! that libseccomp expands (`socket` into `socketcall` on i386, s390 and
-//! o32) are not: a profile names `socketcall` itself.
+//! argument in a rule are ORed (one rule each), others ANDed. As in
+//! libseccomp, a rule for a socket or System V IPC call also covers that
+//! call made through `socketcall` or `ipc` on the ABIs that have them
+//! (i386, ppc, ppc64, s390, s390x, MIPS o32).
 //!
 //! - `arch`: the ABIs, as data; `tables/`: their system call numbers.
 //! - `profile`: names parsed and checked, errors with JSON paths.

@@ -461,3 +461,123 @@ fn invalid_profiles_name_the_json_path() {
         }
     }
 }
+
+/// The ABIs whose C libraries may make socket calls through socketcall.
+const SOCKETCALL_ABIS: [AuditArch; 8] = [
+    AuditArch::X86,
+    AuditArch::Ppc,
+    AuditArch::Ppc64,
+    AuditArch::Ppc64le,
+    AuditArch::Mips,
+    AuditArch::Mipsel,
+    AuditArch::S390,
+    AuditArch::S390x,
+];
+
+#[test]
+fn socket_rules_also_cover_socketcall_with_their_sub_call() {
+    const SYS_SOCKET: u64 = 1;
+    const SYS_BIND: u64 = 2;
+    const SYS_SEND: u64 = 9;
+    let v = json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["socket", "send"], "action": "SCMP_ACT_ERRNO", "errnoRet": 97}]});
+    for native in SOCKETCALL_ABIS {
+        let prog = build(v.clone(), native);
+        let socketcall = |call: u64| eval(&prog, native, "socketcall", [call, 0x1000, 0, 0, 0, 0]);
+        assert_eq!(
+            eval(&prog, native, "socket", [2; 6]),
+            errno(97),
+            "{native:?}"
+        );
+        assert_eq!(socketcall(SYS_SOCKET), errno(97), "{native:?}");
+        // send exists only multiplexed on these ABIs.
+        assert_eq!(socketcall(SYS_SEND), errno(97), "{native:?}");
+        assert_eq!(socketcall(SYS_BIND), ALLOW, "{native:?}");
+        assert_eq!(eval(&prog, native, "bind", [0; 6]), ALLOW, "{native:?}");
+        // The kernel reads an int: bits above it do not hide the call.
+        assert_eq!(
+            socketcall(SYS_SOCKET | 0xdead << 32),
+            errno(97),
+            "{native:?}"
+        );
+    }
+    // ABIs without socketcall have just the direct rule.
+    for native in [AuditArch::X86_64, AuditArch::Aarch64, AuditArch::Arm] {
+        let prog = build(v.clone(), native);
+        assert_eq!(
+            eval(&prog, native, "socket", [0; 6]),
+            errno(97),
+            "{native:?}"
+        );
+        assert_eq!(native.syscall("socketcall"), None, "{native:?}");
+    }
+    // A listed compat ABI gets its socketcall rule in its own block.
+    let mut listed = v.clone();
+    listed["architectures"] = json!(["SCMP_ARCH_X86"]);
+    let prog = build(listed, AuditArch::X86_64);
+    let call = AuditArch::X86
+        .syscall("socketcall")
+        .expect("i386 socketcall");
+    assert_eq!(
+        eval_nr(&prog, AuditArch::X86, call, [SYS_SOCKET, 0, 0, 0, 0, 0]),
+        errno(97)
+    );
+    assert_eq!(
+        eval_nr(&prog, AuditArch::X86, call, [SYS_BIND, 0, 0, 0, 0, 0]),
+        ALLOW
+    );
+}
+
+/// As in libseccomp: argument 0 of the multiplexer is the sub-call, so a
+/// comparison of the call's own argument 0 gives way to it; an allowlist
+/// allows the multiplexed call whatever its (unreachable) arguments.
+#[test]
+fn multiplexed_rules_compare_the_sub_call_instead_of_argument_0() {
+    const AF_UNIX: u64 = 1;
+    let prog = build(
+        json!({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+            {"names": ["socket"], "action": "SCMP_ACT_ALLOW",
+             "args": [{"index": 0, "value": AF_UNIX, "op": "SCMP_CMP_EQ"}]},
+            {"names": ["socketcall", "getpid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}),
+        AuditArch::X86,
+    );
+    let x86 = AuditArch::X86;
+    assert_eq!(eval(&prog, x86, "socket", [AF_UNIX, 1, 0, 0, 0, 0]), ALLOW);
+    assert_eq!(eval(&prog, x86, "socket", [2, 1, 0, 0, 0, 0]), errno(1));
+    // The unconditional socketcall rule wins over the multiplexed one.
+    assert_eq!(
+        eval(&prog, x86, "socketcall", [1, 0, 0, 0, 0, 0]),
+        errno(38)
+    );
+
+    let prog = build(
+        json!({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+            {"names": ["socket"], "action": "SCMP_ACT_ALLOW",
+             "args": [{"index": 0, "value": AF_UNIX, "op": "SCMP_CMP_EQ"}]}]}),
+        AuditArch::X86,
+    );
+    assert_eq!(
+        eval(&prog, x86, "socketcall", [1, 0x1000, 0, 0, 0, 0]),
+        ALLOW
+    );
+    assert_eq!(
+        eval(&prog, x86, "socketcall", [3, 0x1000, 0, 0, 0, 0]),
+        errno(1)
+    );
+}
+
+#[test]
+fn ipc_rules_also_cover_ipc_whatever_the_version() {
+    const SHMAT: u64 = 21;
+    const SHMGET: u64 = 23;
+    let v = json!({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["shmget"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]});
+    for native in SOCKETCALL_ABIS {
+        let prog = build(v.clone(), native);
+        let ipc = |call: u64| eval(&prog, native, "ipc", [call, 0, 0, 0, 0, 0]);
+        assert_eq!(ipc(SHMGET), errno(13), "{native:?}");
+        // ipc(2) reads the version above the low 16 bits.
+        assert_eq!(ipc(SHMGET | 1 << 16), errno(13), "{native:?}");
+        assert_eq!(ipc(SHMAT), ALLOW, "{native:?}");
+    }
+}
