@@ -171,9 +171,9 @@ impl DigestCheck {
     fn report(&mut self, f: &Frame) -> Result<(), VmError> {
         let text = f.digest()?;
         match &self.expected {
-            Some(e) if e == text => log::info!("guest: received {text}, as expected"),
-            Some(e) => log::info!("guest: received {text}, expected {e}"),
-            None => log::info!("guest: received {text}"),
+            Some(e) if e == text => log::debug!("guest: received {text}, as expected"),
+            Some(e) => log::debug!("guest: received {text}, expected {e}"),
+            None => log::debug!("guest: received {text}"),
         }
         self.reported = Some(text.to_string());
         Ok(())
