@@ -136,3 +136,34 @@ fn swap_during_create(mount: serde_json::Value) {
     }
     let _ = b.ocix(&["delete", "--force", "swapped"]);
 }
+
+/// A rootfs whose /dev is a symlink to a host directory: the default
+/// devices and the /dev links (fd, stdin, ptmx, core...) are made inside
+/// the rootfs, and nothing in the host directory is removed or added.
+#[test]
+fn dev_symlinked_to_the_host_is_left_alone() {
+    if !prerequisites("dev_symlink") {
+        return;
+    }
+    let b = Bundle::sh("test -c /dev/null && test -L /dev/fd && echo inside");
+    let host = b.tmp.path().join("hostdev");
+    fs::create_dir_all(&host).expect("mkdir");
+    for f in ["ptmx", "core", "stdin"] {
+        fs::write(host.join(f), "host file").expect("write");
+    }
+    fs::remove_dir_all(b.rootfs().join("dev")).expect("rm dev");
+    symlink(&host, b.rootfs().join("dev")).expect("symlink");
+    let out = b.run("devlink");
+    let mut left: Vec<String> = fs::read_dir(&host)
+        .expect("read host dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["core", "ptmx", "stdin"], "{}", text(&out.stderr));
+    for f in &left {
+        let meta = fs::symlink_metadata(host.join(f)).expect("stat");
+        assert!(meta.is_file(), "host's {f} replaced");
+    }
+    assert_eq!(text(&out.stdout), "inside\n", "{}", text(&out.stderr));
+}

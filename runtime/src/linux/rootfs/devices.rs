@@ -4,9 +4,11 @@
 use super::target::{open_target, Make};
 use super::{err, nix_err, RootfsError};
 use crate::spec::Device;
+use nix::fcntl::OFlag;
 use nix::mount::{mount, MsFlags};
 use nix::sys::stat::{makedev, mknod, Mode, SFlag};
 use std::fs;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::symlink;
 use std::path::Path;
 
@@ -50,18 +52,27 @@ pub fn default_devices(rootfs: &Path, mode: DeviceMode) -> Result<(), RootfsErro
             mode,
         )?;
     }
-    for (path, to) in LINKS {
-        let host = rootfs.join(&path[1..]);
-        let _ = fs::remove_file(&host);
+    // The links go into /dev as resolved inside the rootfs and held open:
+    // a `dev` that is a symlink must not take them (or the removal of what
+    // is there) to the host.
+    let dev = open_target(rootfs, "/dev", Make::Dir)?;
+    let kcore = Path::new("/proc/kcore")
+        .exists()
+        .then_some(("/dev/core", "/proc/kcore"));
+    for (path, to) in LINKS.into_iter().chain(kcore) {
+        let name = path.trim_start_matches("/dev/");
+        let at = dev.proc_path().join(name);
+        let host = dev.host_path.join(name);
         // A directory here (e.g. /dev/fd in the image) is left alone.
-        if !host.is_dir() {
-            symlink(to, &host).map_err(err("cannot link", &host))?;
+        if fs::symlink_metadata(&at).is_ok_and(|m| m.is_dir()) {
+            continue;
         }
-    }
-    if Path::new("/proc/kcore").exists() {
-        let host = rootfs.join("dev/core");
-        let _ = fs::remove_file(&host);
-        let _ = symlink("/proc/kcore", &host);
+        let _ = fs::remove_file(&at);
+        let r = symlink(to, &at).map_err(err("cannot link", &host));
+        // /dev/core is a convenience: its failure is not fatal.
+        if name != "core" {
+            r?;
+        }
     }
     Ok(())
 }
@@ -128,8 +139,10 @@ fn make_node(
         source: std::io::Error::from_raw_os_error(libc::EINVAL),
     })?;
     let host = dir.host_path.join(name);
-    let _ = fs::remove_file(&host);
+    // Through the pinned parent, never by host path: unlink and mknod do
+    // not follow a symlink at `name`.
     let node = dir.proc_path().join(name);
+    let _ = fs::remove_file(&node);
     mknod(
         &node,
         kind,
@@ -137,19 +150,43 @@ fn make_node(
         makedev(major, minor),
     )
     .map_err(nix_err("cannot create device", &host))?;
+    let made = pin_node(&node, kind, &host)?;
+    let pinned = format!("/proc/self/fd/{}", made.as_raw_fd());
     // mknod applies the umask; the spec's mode is exact.
     nix::sys::stat::fchmodat(
         None,
-        &node,
+        pinned.as_str(),
         Mode::from_bits_truncate(perm),
         nix::sys::stat::FchmodatFlags::FollowSymlink,
     )
     .map_err(nix_err("cannot chmod device", &host))?;
     if let Some((uid, gid)) = owner {
-        nix::unistd::chown(&node, Some(uid.into()), Some(gid.into()))
+        nix::unistd::chown(pinned.as_str(), Some(uid.into()), Some(gid.into()))
             .map_err(nix_err("cannot chown device", &host))?;
     }
     Ok(())
+}
+
+/// Opens the node just made at `node` without following a symlink, so one
+/// swapped in since cannot get the mode and owner in its place.
+fn pin_node(node: &Path, kind: SFlag, host: &Path) -> Result<OwnedFd, RootfsError> {
+    let fd = nix::fcntl::open(
+        node,
+        OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(nix_err("cannot open", host))?;
+    // SAFETY: open just returned this descriptor; we are its only owner.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let st = nix::sys::stat::fstat(fd.as_raw_fd()).map_err(nix_err("cannot stat", host))?;
+    if st.st_mode & libc::S_IFMT != kind.bits() {
+        return Err(RootfsError {
+            what: "device node replaced during create".into(),
+            path: host.display().to_string(),
+            source: std::io::Error::from_raw_os_error(libc::EEXIST),
+        });
+    }
+    Ok(fd)
 }
 
 /// Bind-mounts the terminal's slave on `/dev/console`.
