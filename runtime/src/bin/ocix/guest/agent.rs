@@ -4,7 +4,9 @@
 //! kernel filesystems, loads the channel's modules, then forks a runner
 //! that calls the runtime core with fds 1 and 2 on pipes. Pid 1 itself
 //! stays single-threaded: it pumps the pipes into frames on the channel,
-//! reaps every child, sends the exit status and powers off.
+//! reaps every child, sends the exit status and powers off. When the job
+//! carries a digest, the bundle as unpacked here is digested first, the
+//! result reported, and nothing runs on a mismatch.
 
 use super::job::{Job, Port, BUNDLE, JOB, MODULES};
 use anyhow::Context;
@@ -72,7 +74,29 @@ fn agent(port: &mut Option<File>) -> anyhow::Result<i32> {
         load_module(&Path::new(MODULES).join(m))?;
     }
     let p = port.insert(open_port(&job.port)?);
+    if let Some(expected) = &job.verify_digest {
+        verify_bundle(expected, p)?;
+    }
     run_container(&job, p)
+}
+
+/// Digests the bundle as the kernel unpacked it, reports the digest to
+/// the host, and fails unless it is `expected`. On one thread: pid 1
+/// must stay single-threaded to fork the runner.
+fn verify_bundle(expected: &str, port: &mut File) -> anyhow::Result<()> {
+    use ocix_runtime::digest::{verify, Digest, DigestError};
+    let expected: Digest = expected
+        .parse()
+        .with_context(|| format!("{JOB}: verify_digest"))?;
+    let (found, outcome) = match verify(Path::new(BUNDLE), Some(&expected), None, 1) {
+        Ok(found) => (found, Ok(())),
+        Err(DigestError::Mismatch(m)) => (m.actual.clone(), Err(anyhow::anyhow!("{m}"))),
+        Err(e) => return Err(e).context("cannot digest the bundle in the guest"),
+    };
+    let mut frames = Vec::new();
+    encode(Kind::Digest, found.to_string().as_bytes(), &mut frames);
+    send(port, &frames).context("write to the host channel")?;
+    outcome
 }
 
 /// The initramfs is the absolute root mount, which `pivot_root` refuses:

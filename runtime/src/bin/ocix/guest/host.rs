@@ -6,6 +6,7 @@ use super::job::{Job, BUNDLE, JOB, MODULES};
 use crate::cli::RunArgs;
 use anyhow::Context;
 use ocix_arch_matrix::Arch;
+use ocix_runtime::digest::{digest_bundle, verify, Digest, Options};
 use ocix_runtime::state::Store;
 use ocix_vm::initramfs::Cpio;
 use ocix_vm::qemu::QemuCommand;
@@ -54,13 +55,20 @@ pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
     let (kernel, modules) = kernel_for(&arch, &profile, a.kernel.as_deref())?;
     let agent = agent_for(&profile)?;
     let (id, bundle) = bundle_of(a)?;
+    let expect_digest = match &a.opts.verify_digest {
+        Some(d) => Some(verify_on_host(&bundle, d)?.to_string()),
+        None => None,
+    };
+    // Between the host's check and packing: the guest checks again.
+    ocix_runtime::fault::point("run:vm-verified");
     let tmp = TempDir::new()?;
     let initrd = tmp.0.join("initrd");
-    let job = Job::new(
+    let mut job = Job::new(
         &id,
         &profile,
         modules.iter().map(|(n, _)| n.clone()).collect(),
     );
+    job.verify_digest.clone_from(&expect_digest);
     write_initramfs(&initrd, &agent, &bundle, &job, &modules)?;
     let socket = tmp.0.join("channel.sock");
     let listener = std::os::unix::net::UnixListener::bind(&socket)
@@ -77,11 +85,53 @@ pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
         args: cmd.args(),
         listener,
         timeout: Duration::from_secs(a.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS)),
-        expect_digest: None,
+        expect_digest,
     };
     let code = ocix_vm::supervisor::run(guest)?;
     drop(tmp);
     Ok(code)
+}
+
+/// `--verify-digest` on the host, before anything is packed: the bundle
+/// must match, and must hold nothing the initramfs cannot carry (see
+/// `Cpio::tree`: extended attributes are lost), or the guest, which
+/// checks again what it received, could never agree.
+fn verify_on_host(bundle: &Path, expected: &Digest) -> anyhow::Result<Digest> {
+    let options = Options {
+        algorithm: expected.algorithm(),
+        ..Options::default()
+    };
+    let found = digest_bundle(bundle, &options)?;
+    if found.digest != *expected {
+        // Again, for the error that names what differs.
+        verify(bundle, Some(expected), None, 0)?;
+        anyhow::bail!("bundle {} changed while it was verified", bundle.display());
+    }
+    if let Some(e) = found
+        .manifest
+        .entries
+        .iter()
+        .find(|e| !e.record.xattrs.is_empty())
+    {
+        let names: Vec<_> = e
+            .record
+            .xattrs
+            .iter()
+            .map(|(n, _)| String::from_utf8_lossy(n))
+            .collect();
+        anyhow::bail!(
+            "--verify-digest with --backend vm: {} has extended attributes ({}), which \
+             the guest's initramfs cannot carry, so the guest could not verify the bundle",
+            String::from_utf8_lossy(&e.record.path),
+            names.join(", ")
+        );
+    }
+    log::debug!(
+        "bundle {}: {} verified on the host",
+        bundle.display(),
+        found.digest
+    );
+    Ok(found.digest)
 }
 
 /// Refuses the `run` options a guest cannot honour.

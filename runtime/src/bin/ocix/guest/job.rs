@@ -30,6 +30,13 @@ pub struct Job {
     /// Module file names under [`MODULES`], dependencies first.
     #[serde(default)]
     pub modules: Vec<String>,
+    /// `--verify-digest`: the digest the bundle must have as unpacked in
+    /// the guest. The agent then reports the digest it found (a digest
+    /// frame) and runs nothing on a mismatch. Left out when not asked, so
+    /// such jobs read as before; agents that predate it ignore it, which
+    /// the host notices by the missing report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_digest: Option<String>,
 }
 
 impl Job {
@@ -43,6 +50,29 @@ impl Job {
             id: id.to_string(),
             port,
             modules,
+            verify_digest: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_digest_is_optional_both_ways() {
+        let old = r#"{"id":"c","port":{"tty":"/dev/ttyS1"},"modules":[]}"#;
+        let job: Job = serde_json::from_str(old).expect("a job without the field");
+        assert_eq!(job.verify_digest, None);
+        let text = serde_json::to_string(&job).expect("serialise");
+        assert!(!text.contains("verify_digest"), "{text}");
+
+        let asked = Job {
+            verify_digest: Some("sha256:00".into()),
+            ..job
+        };
+        let text = serde_json::to_string(&asked).expect("serialise");
+        let back: Job = serde_json::from_str(&text).expect("parse");
+        assert_eq!(back, asked);
     }
 }
