@@ -47,7 +47,8 @@ mips_linker() {
         printf 'exec %s "$@"' "$gcc"
         for s in tcgetattr tcsetattr cfmakeraw cfgetispeed cfgetospeed cfsetispeed \
             cfsetospeed cfsetspeed; do
-            printf " '-Wl,--defsym=\"%s@GLIBC_2.0\"=%s'" "$s" "$s"
+            # -u pulls the unversioned definition out of libc.a first.
+            printf " -Wl,-u,%s '-Wl,--defsym=\"%s@GLIBC_2.0\"=%s'" "$s" "$s" "$s"
         done
         echo
     } >"$w.tmp"
