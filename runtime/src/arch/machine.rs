@@ -80,7 +80,8 @@ pub fn cpu_flags(cpuinfo: &Path) -> io::Result<Vec<String>> {
         let Some((key, value)) = line.split_once(':') else {
             continue;
         };
-        if key.trim() == "flags" {
+        // x86 says `flags`, arm `Features`.
+        if matches!(key.trim(), "flags" | "Features") {
             return Ok(value.split_whitespace().map(str::to_owned).collect());
         }
     }
@@ -106,12 +107,79 @@ pub fn x86_64_level(flags: &[String]) -> &'static str {
     }
 }
 
+/// The 32-bit arm tune a CPU with these `Features` runs, for a target
+/// of `hard_float` ABI: ARMv7-A (every ARMv7-A has Thumb-2; an ARMv8 in
+/// AArch32 runs all of it too), with NEON and VFPv4 when listed. `None`
+/// without VFP for a hard-float target, or before ARMv7.
+pub fn arm_tune(features: &[String], cpu_architecture: u32, hard_float: bool) -> Option<String> {
+    let has = |f: &str| features.iter().any(|g| g == f);
+    if cpu_architecture < 7 || (hard_float && !has("vfp")) {
+        return None;
+    }
+    let mut tune = String::from("armv7at");
+    if hard_float {
+        tune.push_str("hf");
+    }
+    if has("neon") {
+        tune.push_str("-neon");
+    }
+    if has("vfpv4") {
+        tune.push_str("-vfpv4");
+    }
+    Some(tune)
+}
+
+/// The `CPU architecture` of the first CPU in an arm `/proc/cpuinfo`
+/// (`7`; `8` for an ARMv8 core, also shown as `AArch64`).
+pub fn cpu_architecture(cpuinfo: &Path) -> io::Result<u32> {
+    let file = std::fs::File::open(cpuinfo)?;
+    for line in io::BufReader::new(file).lines() {
+        let line = line?;
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        if key.trim() == "CPU architecture" {
+            let v = value.trim();
+            return Ok(if v == "AArch64" {
+                8
+            } else {
+                v.parse().unwrap_or(0)
+            });
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::NotFound,
+        "no CPU architecture line",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn flags(s: &str) -> Vec<String> {
         s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn arm_tunes_follow_the_features() {
+        let a15 = flags("half thumb fastmult vfp edsp neon vfpv3 tls vfpv4 idiva idivt lpae");
+        assert_eq!(
+            arm_tune(&a15, 7, true).as_deref(),
+            Some("armv7athf-neon-vfpv4")
+        );
+        assert_eq!(
+            arm_tune(&a15, 7, false).as_deref(),
+            Some("armv7at-neon-vfpv4")
+        );
+        let no_neon = flags("half thumb fastmult vfp edsp vfpv3 tls");
+        assert_eq!(arm_tune(&no_neon, 7, true).as_deref(), Some("armv7athf"));
+        assert_eq!(arm_tune(&flags("half thumb"), 7, true), None);
+        assert_eq!(arm_tune(&a15, 6, true), None);
+        for t in [&a15, &no_neon] {
+            let tune = arm_tune(t, 7, true).unwrap_or_default();
+            assert!(Arch::parse(&tune).is_ok(), "{tune}");
+        }
     }
 
     #[test]

@@ -200,6 +200,9 @@ fn compat32(target: &Arch, k: &KernelFiles) -> NativeCheck {
 }
 
 fn cpu(host: &Arch, target: &Arch, k: &KernelFiles) -> NativeCheck {
+    if host.family() == Family::Arm {
+        return arm_cpu(target, k);
+    }
     if host.family() != Family::X86_64 {
         return NativeCheck::new(
             Verdict::Unknown,
@@ -224,6 +227,35 @@ fn cpu(host: &Arch, target: &Arch, k: &KernelFiles) -> NativeCheck {
             Verdict::No,
             format!("the CPU's flags reach only {level}; {target} needs more"),
         )
+    }
+}
+
+/// A 32-bit arm CPU: its `CPU architecture` and `Features` make a tune,
+/// which must run the target's.
+fn arm_cpu(target: &Arch, k: &KernelFiles) -> NativeCheck {
+    let cpuinfo = k.proc.join("cpuinfo");
+    let (Ok(features), Ok(level)) = (
+        machine::cpu_flags(&cpuinfo),
+        machine::cpu_architecture(&cpuinfo),
+    ) else {
+        return NativeCheck::new(
+            Verdict::Unknown,
+            "cannot read Features and CPU architecture from /proc/cpuinfo",
+        );
+    };
+    let hard_float = target.float_abi() == ocix_arch_matrix::FloatAbi::Hard;
+    let tune = machine::arm_tune(&features, level, hard_float);
+    let runs = tune
+        .as_deref()
+        .and_then(|t| Arch::parse(t).ok())
+        .is_some_and(|cpu| compat::host_runs_natively(&cpu, target) == Native::Yes);
+    let seen = format!("ARMv{level} with {}", features.join(" "));
+    match (runs, tune) {
+        (true, Some(t)) => NativeCheck::new(Verdict::Yes, format!("the CPU ({seen}) runs {t}")),
+        _ => NativeCheck::new(
+            Verdict::No,
+            format!("the CPU ({seen}) lacks what {target} needs"),
+        ),
     }
 }
 
@@ -356,6 +388,28 @@ mod tests {
         let v3 = check_native_with(&host, &arch("x86_64-v3"), &k);
         assert_eq!(v3.verdict, Verdict::No, "{v3:?}");
         assert!(v3.evidence.contains("x86_64-v2"), "{v3:?}");
+    }
+
+    /// A Cortex-A15 guest's cpuinfo (QEMU virt), as the armv7 guest reads.
+    const A15: &str = "processor\t: 0\nmodel name\t: ARMv7 Processor rev 3 (v7l)\n\
+        Features\t: half thumb fastmult vfp edsp thumbee neon vfpv3 tls vfpv4 idiva idivt \
+        vfpd32 lpae evtstrm\nCPU architecture: 7\n";
+
+    #[test]
+    fn arm_hosts_read_the_cpus_features() {
+        let fake = Fake::new(false, "", None);
+        std::fs::write(fake.dir.path().join("proc/cpuinfo"), A15).expect("write");
+        let on = |t: &str| check_native_with(&arch("armv7ahf"), &arch(t), &fake.files());
+        let neon = on("armv7athf-neon");
+        assert_eq!(neon.verdict, Verdict::Yes, "{neon:?}");
+        assert!(neon.evidence.contains("armv7athf-neon-vfpv4"), "{neon:?}");
+        let no_neon = A15.replace(" neon", "");
+        std::fs::write(fake.dir.path().join("proc/cpuinfo"), no_neon).expect("write");
+        let refused = on("armv7athf-neon");
+        assert_eq!(refused.verdict, Verdict::No, "{refused:?}");
+        assert!(refused.evidence.contains("lacks"), "{refused:?}");
+        std::fs::remove_file(fake.dir.path().join("proc/cpuinfo")).expect("rm");
+        assert_eq!(on("armv7athf-neon").verdict, Verdict::Unknown);
     }
 
     #[test]
