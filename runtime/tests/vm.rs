@@ -349,6 +349,32 @@ fn vm_ppc64_big_endian() {
     assert_eq!(out.status.code(), Some(7));
 }
 
+/// `--backend auto` (the default) boots a guest when the target neither
+/// runs natively nor has an emulator here (none on the emulator path).
+#[test]
+fn vm_auto_falls_back_to_a_guest() {
+    let g = &GUESTS[0];
+    let Some(busybox) = ready("vm_auto_falls_back_to_a_guest", g) else {
+        return;
+    };
+    let b = bundle(&busybox, "echo machine=$(uname -m); exit 3");
+    let none = b.tmp.path().join("no-emulators");
+    std::fs::create_dir_all(&none).expect("mkdir");
+    let out = Command::new(ocix_bin())
+        .arg("--root")
+        .arg(b.root())
+        .arg("run")
+        .arg(b.dir())
+        .env("OCIX_EMULATOR_PATH", &none)
+        .env("TMPDIR", b.tmp.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("spawn ocix");
+    let stderr = text(&out.stderr);
+    assert_eq!(text(&out.stdout), "machine=aarch64\n", "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+}
+
 /// Past `--timeout`, ocix fails with a clear message and leaves no QEMU.
 #[test]
 fn vm_timeout_stops_qemu() {

@@ -155,7 +155,7 @@ pub struct CreateArgs {
     pub id: String,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct RunArgs {
     #[command(flatten)]
     pub opts: CreateOpts,
