@@ -34,8 +34,7 @@ pub fn kernel_dir(profile: &Profile) -> PathBuf {
 /// so those are built from source.
 pub fn kernel_recipe(key: &str) -> String {
     match key {
-        "ppc64" => format!("run `ocix images build {key}`"),
-        "mips" => "no recipe builds a big-endian mips kernel yet".to_string(),
+        "ppc64" | "mips" => format!("run `ocix images build {key}`"),
         _ => format!("run `ocix images fetch {key}`"),
     }
 }
