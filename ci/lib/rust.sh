@@ -54,3 +54,15 @@ rust_setup() {
         STEP_NOTE="cached"
     fi
 }
+
+# cargo-fuzz for ci/fuzz, which builds the targets on the nightly above.
+# After the apt step: installing it needs the C toolchain for linking.
+cargo_fuzz_setup() {
+    rust_path
+    if command -v cargo-fuzz >/dev/null; then
+        STEP_NOTE="cached"
+        return
+    fi
+    logged cargo-fuzz cargo install cargo-fuzz --locked
+    STEP_NOTE="installed $(cargo fuzz --version)"
+}
