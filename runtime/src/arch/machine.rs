@@ -39,8 +39,15 @@ fn field(chars: &[libc::c_char]) -> String {
 
 /// The baseline arch of a `uname -m` value (`x86_64`, `armv7l`), falling
 /// back to the arch ocix was built for when the kernel's name is unknown.
+///
+/// MIPS kernels print `mips` or `mips64` in either byte order. The kernel
+/// runs this very binary, so its byte order is ocix's own.
 pub fn arch_of_machine(machine: &str) -> Option<Arch> {
-    Arch::parse(machine)
+    let machine = match machine {
+        "mips" | "mips64" if cfg!(target_endian = "little") => format!("{machine}el"),
+        m => m.to_string(),
+    };
+    Arch::parse(&machine)
         .or_else(|_| Arch::parse(std::env::consts::ARCH))
         .ok()
 }
@@ -180,6 +187,23 @@ mod tests {
             let tune = arm_tune(t, 7, true).unwrap_or_default();
             assert!(Arch::parse(&tune).is_ok(), "{tune}");
         }
+    }
+
+    #[test]
+    fn mips_machines_take_our_byte_order() {
+        let ours = if cfg!(target_endian = "little") {
+            ocix_arch_matrix::Endian::Little
+        } else {
+            ocix_arch_matrix::Endian::Big
+        };
+        for m in ["mips", "mips64"] {
+            let a = arch_of_machine(m).expect(m);
+            assert_eq!(a.endian(), ours, "{m}: {a}");
+        }
+        assert_eq!(
+            arch_of_machine("ppc64").map(|a| a.endian()),
+            Some(ocix_arch_matrix::Endian::Big)
+        );
     }
 
     #[test]

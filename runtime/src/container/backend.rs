@@ -134,7 +134,9 @@ pub fn host_arch() -> Result<Arch, ContainerError> {
         .machine()
         .to_string_lossy()
         .into_owned();
-    Arch::parse(&machine).map_err(|e| ContainerError::Backend(format!("host architecture: {e}")))
+    crate::arch::machine::arch_of_machine(&machine).ok_or_else(|| {
+        ContainerError::Backend(format!("host architecture: unknown machine {machine:?}"))
+    })
 }
 
 /// Backend for preflight's target: `pre.native` is the probed answer
