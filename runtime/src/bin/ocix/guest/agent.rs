@@ -66,6 +66,7 @@ fn describe(e: &anyhow::Error) -> String {
 }
 
 fn agent(port: &mut Option<File>) -> anyhow::Result<i32> {
+    let started = since_boot();
     make_pivotable_root()?;
     mount_kernel_filesystems()?;
     let job: Job = serde_json::from_slice(&std::fs::read(JOB).context(JOB)?)
@@ -74,10 +75,55 @@ fn agent(port: &mut Option<File>) -> anyhow::Result<i32> {
         load_module(&Path::new(MODULES).join(m))?;
     }
     let p = port.insert(open_port(&job.port)?);
+    // The boot's milestones, for `ocix --debug run --backend vm`.
+    mark(p, started, "agent started");
+    mark(p, since_boot(), "channel open");
     if let Some(expected) = &job.verify_digest {
         verify_bundle(expected, p)?;
     }
-    run_container(&job, p)
+    let code = run_container(&job, p)?;
+    mark(p, since_boot(), "container ended");
+    if job.debug {
+        relay_runtime_log(p);
+    }
+    Ok(code)
+}
+
+/// Where the runner logs under `--debug`.
+const RUNTIME_LOG: &str = "/run/ocix-runtime.log";
+
+/// The runtime core's debug log, line by line, as log frames.
+fn relay_runtime_log(port: &mut File) {
+    let text = std::fs::read_to_string(RUNTIME_LOG).unwrap_or_default();
+    let mut frames = Vec::new();
+    for line in text.lines() {
+        encode(Kind::Log, line.as_bytes(), &mut frames);
+    }
+    let _ = send(port, &frames);
+}
+
+/// Seconds since the guest kernel booted (CLOCK_BOOTTIME).
+fn since_boot() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec into `t`, which we own.
+    if unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut t) } != 0 {
+        return 0.0;
+    }
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
+/// Sends a log frame: `at` seconds since boot, `what` happened.
+fn mark(port: &mut File, at: f64, what: &str) {
+    let mut frames = Vec::new();
+    encode(
+        Kind::Log,
+        format!("{at:.3} s: {what}").as_bytes(),
+        &mut frames,
+    );
+    let _ = send(port, &frames);
 }
 
 /// Digests the bundle as the kernel unpacked it, reports the digest to
@@ -275,6 +321,9 @@ fn runner(job: &Job, out: OwnedFd, err: OwnedFd, msg: OwnedFd, close: [&OwnedFd;
         libc::dup2(err.as_raw_fd(), 2);
     }
     drop((out, err));
+    if job.debug {
+        let _ = crate::logging::init(Some(Path::new(RUNTIME_LOG)), false, true);
+    }
     let code = match run_runtime(job) {
         Ok(code) => code,
         Err(e) => {

@@ -68,6 +68,7 @@ pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
         modules.iter().map(|(n, _)| n.clone()).collect(),
     );
     job.verify_digest.clone_from(&expect_digest);
+    job.debug = log::log_enabled!(log::Level::Debug);
     write_initramfs(&initrd, &agent, &bundle, &job, &modules)?;
     let socket = tmp.0.join("channel.sock");
     let listener = std::os::unix::net::UnixListener::bind(&socket)

@@ -37,6 +37,10 @@ pub struct Job {
     /// the host notices by the missing report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_digest: Option<String>,
+    /// `ocix --debug` on the host: the runtime core in the guest logs at
+    /// debug level too, and the agent relays those lines as log frames.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub debug: bool,
 }
 
 impl Job {
@@ -51,6 +55,7 @@ impl Job {
             port,
             modules,
             verify_digest: None,
+            debug: false,
         }
     }
 }
