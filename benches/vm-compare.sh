@@ -22,45 +22,69 @@ if [[ -z $OCIX ]]; then
     OCIX="${CARGO_TARGET_DIR:-$ROOT/target}/release/ocix"
 fi
 
-# KEY -> "debian-arch agent-target qemu machine cpu console memory".
+# KEY -> "debian-arch agent-target qemu machine cpu console memory cc".
 # Mirrors vm/src/profile.rs (the bench must not depend on ocix's own
-# command line for the bare boot).
+# command line for the bare boot). debian-arch `-`: Debian has no
+# busybox for it, the bundle runs images/testprog instead.
 declare -A M=(
-    [aarch64]="arm64 aarch64-unknown-linux-gnu qemu-system-aarch64 virt cortex-a57 ttyAMA0 512"
-    [armv7]="armhf armv7-unknown-linux-gnueabihf qemu-system-arm virt cortex-a15 ttyAMA0 512"
-    [ppc64le]="ppc64el powerpc64le-unknown-linux-gnu qemu-system-ppc64 pseries,x-vof=on POWER8 hvc0 512"
-    [mips64el]="mips64el mips64el-unknown-linux-gnuabi64 qemu-system-mips64el malta MIPS64R2-generic ttyS0 256"
+    [aarch64]="arm64 aarch64-unknown-linux-gnu qemu-system-aarch64 virt cortex-a57 ttyAMA0 512 aarch64-linux-gnu-gcc"
+    [armv7]="armhf armv7-unknown-linux-gnueabihf qemu-system-arm virt cortex-a15 ttyAMA0 512 arm-linux-gnueabihf-gcc"
+    [ppc64]="- powerpc64-unknown-linux-gnu qemu-system-ppc64 pseries,x-vof=on POWER8 hvc0 512 powerpc64-linux-gnu-gcc"
+    [ppc64le]="ppc64el powerpc64le-unknown-linux-gnu qemu-system-ppc64 pseries,x-vof=on POWER8 hvc0 512 powerpc64le-linux-gnu-gcc"
+    [mips]="- mips-unknown-linux-gnu qemu-system-mips malta 24Kf ttyS0 256 mips-linux-gnu-gcc"
+    [mips64el]="mips64el mips64el-unknown-linux-gnuabi64 qemu-system-mips64el malta MIPS64R2-generic ttyS0 256 mips64el-linux-gnuabi64-gcc"
 )
-ORDER=(aarch64 armv7 ppc64le mips64el)
+ORDER=(aarch64 armv7 ppc64 ppc64le mips mips64el)
+# Kernel arguments beyond the common ones (the built malta kernel's
+# fixed count rate, as in the profile).
+declare -A EXTRA=([mips]="malta_hpt_hz=160000000")
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-# bare_initrd DEBIAN-ARCH OUT: busybox + an /init that powers off.
+# bare_initrd CC OUT: an /init (static C, from the cross gcc) that
+# powers the machine off at once, and /dev for the console.
 bare_initrd() {
     local r="$WORK/bare-$1"
-    mkdir -p "$r/bin" "$r/dev"
-    cp "$CACHE/busybox/$1/busybox" "$r/bin/busybox"
-    printf '#!/bin/busybox sh\n/bin/busybox poweroff -f\n' >"$r/init"
-    chmod +x "$r/init"
+    mkdir -p "$r/dev"
+    printf '%s\n' '#include <sys/reboot.h>' \
+        'int main(void) { reboot(RB_POWER_OFF); return 0; }' >"$WORK/init.c"
+    "$1" -static -O2 -o "$r/init" "$WORK/init.c"
     (cd "$r" && find . | cpio -o -H newc --quiet) >"$2"
 }
 
-# bundle DEBIAN-ARCH DIR: a busybox bundle running `true`.
+# bundle DEBIAN-ARCH TARGET DIR: a bundle running `true` (busybox), or
+# testprog where Debian has no busybox.
 bundle() {
-    mkdir -p "$2/rootfs/bin"
-    cp "$CACHE/busybox/$1/busybox" "$2/rootfs/bin/busybox"
-    ln -sf busybox "$2/rootfs/bin/true"
-    ln -sf busybox "$2/rootfs/bin/sh"
-    "$OCIX" spec --bundle "$2"
-    jq '.process.args = ["true"]' "$2/config.json" >"$2/c" && mv "$2/c" "$2/config.json"
+    mkdir -p "$3/rootfs/bin"
+    "$OCIX" spec --bundle "$3"
+    if [[ $1 == - ]]; then
+        cp "$CACHE/testprog/$2/testprog" "$3/rootfs/testprog"
+        jq '.process.args = ["/testprog", "0"]' "$3/config.json" >"$3/c"
+    else
+        cp "$CACHE/busybox/$1/busybox" "$3/rootfs/bin/busybox"
+        ln -sf busybox "$3/rootfs/bin/true"
+        ln -sf busybox "$3/rootfs/bin/sh"
+        jq '.process.args = ["true"]' "$3/config.json" >"$3/c"
+    fi
+    mv "$3/c" "$3/config.json"
+}
+
+# The bundle's own binary is cached for KEY.
+bundle_ready() {
+    if [[ $1 == - ]]; then
+        [[ -x $CACHE/testprog/$2/testprog ]]
+    else
+        [[ -x $CACHE/busybox/$1/busybox ]]
+    fi
 }
 
 keys=("$@")
 if ((${#keys[@]} == 0)); then
     for k in "${ORDER[@]}"; do
-        read -r deb target _ <<<"${M[$k]}"
-        [[ -f $CACHE/kernels/$k/kernel && -x $CACHE/agents/$target/ocix && -x $CACHE/busybox/$deb/busybox ]] &&
+        read -r deb target _ _ _ _ _ cc <<<"${M[$k]}"
+        [[ -f $CACHE/kernels/$k/kernel && -x $CACHE/agents/$target/ocix ]] &&
+            bundle_ready "$deb" "$target" && command -v "$cc" >/dev/null &&
             keys+=("$k")
     done
 fi
@@ -68,14 +92,16 @@ fi
 
 printf '%-9s %10s %10s %10s\n' GUEST "bare (s)" "ocix (s)" "added (s)"
 for k in "${keys[@]}"; do
-    read -r deb target qemu machine cpu console mem <<<"${M[$k]}"
-    bare_initrd "$deb" "$WORK/$k.cpio"
-    bundle "$deb" "$WORK/bundle-$k"
+    read -r deb target qemu machine cpu console mem cc <<<"${M[$k]}"
+    bare_initrd "$cc" "$WORK/$k.cpio"
+    bundle "$deb" "$target" "$WORK/bundle-$k"
+    arch=$k
+    [[ $deb == - ]] || arch=$deb
     hyperfine -N -w "$WARMUP" -r "$RUNS" --export-json "$WORK/$k.json" \
         -n bare "$qemu -nodefaults -no-user-config -no-reboot -display none -monitor none \
 -machine $machine -cpu $cpu -m $mem -serial null -kernel $CACHE/kernels/$k/kernel \
--initrd $WORK/$k.cpio -append 'console=$console quiet loglevel=3 panic=-1 rdinit=/init'" \
-        -n ocix "$OCIX --root $WORK/state run --backend vm --arch $deb $WORK/bundle-$k" \
+-initrd $WORK/$k.cpio -append 'console=$console quiet loglevel=3 panic=-1 rdinit=/init ${EXTRA[$k]:-}'" \
+        -n ocix "$OCIX --root $WORK/state run --backend vm --arch $arch $WORK/bundle-$k" \
         >"$WORK/$k.log" 2>&1 || { cat "$WORK/$k.log" >&2; exit 1; }
     jq -r --arg k "$k" '[.results[].mean] | "\($k) \(.[0]) \(.[1]) \(.[1] - .[0])"' "$WORK/$k.json" |
         while read -r key b o d; do printf '%-9s %10.2f %10.2f %10.2f\n' "$key" "$b" "$o" "$d"; done
