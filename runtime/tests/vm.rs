@@ -351,6 +351,14 @@ fn check_big_endian(arch: &str, key: &str, target: &str, machine: &str, bits: u8
     );
     assert_eq!(stderr, "testprog: stderr ok\n");
     assert_eq!(out.status.code(), Some(7));
+
+    // And code 0.
+    b.config["process"]["args"] = json!(["/testprog", "0"]);
+    b.save();
+    let out = run_vm(&b, arch, &[], &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{test}: {stderr}");
+    assert!(text(&out.stdout).ends_with("args=0\n"), "{test}: {stderr}");
 }
 
 #[test]
