@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{make_rootfs_from, ocix_bin, prerequisites, text, Bundle};
+use common::{make_rootfs_from, ocix_bin, pieces_ready, prerequisites, text, Bundle};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -104,20 +104,7 @@ fn ready(test: &str, g: &Guest) -> Option<PathBuf> {
             "ci/setup".to_string(),
         ),
     ];
-    let missing: Vec<String> = pieces
-        .iter()
-        .filter(|(p, _)| !p.is_file())
-        .map(|(p, how)| format!("{} (run {how})", p.display()))
-        .collect();
-    if missing.is_empty() {
-        return Some(busybox);
-    }
-    let why = format!("it needs {}", missing.join(", "));
-    if g.in_ci && std::env::var_os("CI").is_some() {
-        panic!("{test}: {why}, which CI must provide");
-    }
-    eprintln!("SKIPPED: {test} because {why}");
-    None
+    pieces_ready(test, &pieces, g.in_ci).then_some(busybox)
 }
 
 fn qemu_suffix(g: &Guest) -> &'static str {
@@ -327,12 +314,7 @@ fn check_big_endian(arch: &str, key: &str, target: &str, machine: &str, bits: u8
         ),
         (testprog.clone(), "images/testprog/build".to_string()),
     ];
-    if let Some((p, how)) = pieces.iter().find(|(p, _)| !p.is_file()) {
-        let why = format!("it needs {} (run {how})", p.display());
-        if std::env::var_os("CI").is_some() {
-            panic!("{test}: {why}, which CI must provide");
-        }
-        eprintln!("SKIPPED: {test} because {why}");
+    if !pieces_ready(&test, &pieces, true) {
         return;
     }
     let mut b = Bundle::sh("true");

@@ -40,6 +40,26 @@ pub fn prerequisites(test: &str) -> bool {
     false
 }
 
+/// Whether every file of `pieces` (path, the command that provides it)
+/// exists; else says why `test` is skipped, or fails when `ci_provides`
+/// them and this is CI.
+pub fn pieces_ready(test: &str, pieces: &[(PathBuf, String)], ci_provides: bool) -> bool {
+    let missing: Vec<String> = pieces
+        .iter()
+        .filter(|(p, _)| !p.is_file())
+        .map(|(p, how)| format!("{} (run {how})", p.display()))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let why = format!("it needs {}", missing.join(", "));
+    if ci_provides && std::env::var_os("CI").is_some() {
+        panic!("{test}: {why}, which CI must provide");
+    }
+    eprintln!("SKIPPED: {test} because {why}");
+    false
+}
+
 /// A bundle with a busybox rootfs and a private state root.
 pub struct Bundle {
     pub tmp: tempfile::TempDir,
