@@ -38,7 +38,7 @@ fn ready(test: &str) -> Option<PathBuf> {
     let pieces = [
         (
             c.join("kernels/aarch64/kernel"),
-            "ocix images fetch aarch64".to_string(),
+            "ocix images build aarch64".to_string(),
         ),
         (agent, format!("ci/build-guest-agents.sh {TARGET}")),
         (busybox.clone(), "ci/setup".to_string()),

@@ -50,6 +50,10 @@ pub struct Profile {
     pub agent_target: &'static str,
     /// What `uname -m` prints in the guest.
     pub uname_machine: &'static str,
+    /// Where the cache's kernel comes from: built by
+    /// `images/kernels/build` (small, all built in), else Debian's,
+    /// fetched by `images/kernels/fetch`.
+    pub kernel_built: bool,
 }
 
 /// How a row of [`TABLE`] picks its CPU: the first rule that matches the
@@ -95,6 +99,7 @@ fn table() -> [Row; 7] {
                 memory_mib: 512,
                 agent_target: "aarch64-unknown-linux-gnu",
                 uname_machine: "aarch64",
+                kernel_built: true,
             },
             by_isa: &[],
             by_tune: &[("cortexa72", "cortex-a72"), ("cortexa53", "cortex-a53")],
@@ -113,6 +118,7 @@ fn table() -> [Row; 7] {
                 memory_mib: 512,
                 agent_target: "armv7-unknown-linux-gnueabihf",
                 uname_machine: "armv7l",
+                kernel_built: false,
             },
             by_isa: &[],
             by_tune: &[("cortexa7", "cortex-a7")],
@@ -131,6 +137,7 @@ fn table() -> [Row; 7] {
                 memory_mib: 512,
                 agent_target: "powerpc64-unknown-linux-gnu",
                 uname_machine: "ppc64",
+                kernel_built: true,
             },
             by_isa: &[(Isa::Power9, "POWER9"), (Isa::Power10, "POWER10")],
             by_tune: &[],
@@ -149,6 +156,7 @@ fn table() -> [Row; 7] {
                 memory_mib: 512,
                 agent_target: "powerpc64le-unknown-linux-gnu",
                 uname_machine: "ppc64le",
+                kernel_built: false,
             },
             by_isa: &[(Isa::Power9, "POWER9"), (Isa::Power10, "POWER10")],
             by_tune: &[],
@@ -158,6 +166,7 @@ fn table() -> [Row; 7] {
             endian: Endian::Big,
             profile: Profile {
                 cmdline: MALTA_BUILT_CMDLINE,
+                kernel_built: true,
                 ..mips_malta("mips", "qemu-system-mips", "mips-unknown-linux-gnu", "mips")
             },
             by_isa: &[],
@@ -210,6 +219,7 @@ fn mips_malta(
         memory_mib: 256,
         agent_target,
         uname_machine,
+        kernel_built: false,
     }
 }
 

@@ -41,7 +41,7 @@ fn list() -> anyhow::Result<i32> {
             let pkg = version.split_whitespace().next().unwrap_or("");
             format!("{} ({pkg})", dir.display())
         } else {
-            kernel_recipe(key)
+            kernel_recipe(&p)
         };
         let how = if agent {
             how

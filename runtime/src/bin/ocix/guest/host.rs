@@ -30,13 +30,14 @@ pub fn kernel_dir(profile: &Profile) -> PathBuf {
     cache_dir().join("kernels").join(profile.key)
 }
 
-/// How to get `key`'s kernel: Debian has none for the big-endian ports,
-/// so those are built from source.
-pub fn kernel_recipe(key: &str) -> String {
-    match key {
-        "ppc64" | "mips" => format!("run `ocix images build {key}`"),
-        _ => format!("run `ocix images fetch {key}`"),
-    }
+/// How to get `profile`'s kernel (see [`Profile::kernel_built`]).
+pub fn kernel_recipe(profile: &Profile) -> String {
+    let verb = if profile.kernel_built {
+        "build"
+    } else {
+        "fetch"
+    };
+    format!("run `ocix images {verb} {}`", profile.key)
 }
 
 /// The profile for `--arch` (required: a guest has no default arch).
@@ -166,7 +167,7 @@ fn kernel_for(
         return Err(VmError::Missing {
             what: format!("kernel for {arch}"),
             path: kernel,
-            hint: format!("{} (or pass --kernel)", kernel_recipe(profile.key)),
+            hint: format!("{} (or pass --kernel)", kernel_recipe(profile)),
         }
         .into());
     }
