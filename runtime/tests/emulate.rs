@@ -172,8 +172,11 @@ fn missing_emulator_is_named_and_leaves_nothing() {
         return;
     };
     let dir = b.dir();
+    // No guest either (an empty cache), or auto would boot one.
+    let no_guests = b.tmp.path().join("empty-cache");
     let out = std::process::Command::new(common::ocix_bin())
         .env("OCIX_EMULATOR_PATH", "/nonexistent")
+        .env("OCIX_CACHE", &no_guests)
         .arg("--root")
         .arg(b.root())
         .args([
@@ -225,8 +228,10 @@ fn without_private_binfmt_and_no_host_handler_the_error_says_what_to_do() {
     }
     let dir = b.dir();
     // Pretend the kernel is older than 6.7.
+    let no_guests = b.tmp.path().join("empty-cache");
     let out = std::process::Command::new(common::ocix_bin())
         .env("OCIX_BINFMT_PRIVATE", "0")
+        .env("OCIX_CACHE", &no_guests)
         .arg("--root")
         .arg(b.root())
         .args([

@@ -34,7 +34,8 @@ pub fn run(store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
 }
 
 /// Under `auto`, the target when only a guest can run the bundle: not
-/// native here, no emulator, and a machine profile for it. Any error
+/// native here, no emulator, and a guest whose kernel and agent are
+/// cached (else create's error says what to install). Any error
 /// (bad config, wrong binary) is left for create to report as usual.
 fn guest_fallback(a: &RunArgs) -> Option<String> {
     let positional = Path::new(&a.id_or_bundle);
@@ -51,8 +52,8 @@ fn guest_fallback(a: &RunArgs) -> Option<String> {
     if pre.native.runs() || emulation(&pre.target, a.opts.emulator.as_deref()).is_ok() {
         return None;
     }
-    ocix_vm::Profile::for_arch(&pre.target).ok()?;
-    Some(pre.target.to_string())
+    let profile = ocix_vm::Profile::for_arch(&pre.target).ok()?;
+    crate::guest::host::guest_ready(&profile).then(|| pre.target.to_string())
 }
 
 fn generated_id() -> String {

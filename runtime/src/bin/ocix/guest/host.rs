@@ -182,6 +182,12 @@ fn kernel_for(
 }
 
 /// The guest agent build for the profile's target.
+/// Whether a guest of `profile` can boot here: its kernel and agent are
+/// in the cache.
+pub fn guest_ready(profile: &Profile) -> bool {
+    kernel_dir(profile).join("kernel").is_file() && agent_for(profile).is_ok()
+}
+
 fn agent_for(profile: &Profile) -> anyhow::Result<PathBuf> {
     let path = match std::env::var_os("OCIX_GUEST_AGENT") {
         Some(p) => PathBuf::from(p),
