@@ -143,8 +143,12 @@ fn events_report_an_oom_kill() {
         return;
     }
     let b = with_resources(
+        // The pipeline asks to be the OOM killer's first choice: under
+        // load a second OOM (the shell's own write) could otherwise take
+        // the shell before it records the code.
         "while [ ! -e /shared/go ]; do sleep 0.05; done; \
-         head -c 64m /dev/zero | tail; echo $? > /shared/rc; sleep 1000",
+         (echo 1000 > /proc/self/oom_score_adj; head -c 64m /dev/zero | tail); \
+         echo $? > /shared/rc; sleep 1000",
         memory_32m(),
     );
     let id = uid("events");
