@@ -2,22 +2,14 @@ use crate::cli::{Backend, RunArgs};
 use ocix_runtime::arch::preflight::preflight;
 use ocix_runtime::container::backend::emulation;
 use ocix_runtime::container::run::{run as run_container, RunMode};
+use ocix_runtime::container::ContainerError;
 use ocix_runtime::state::Store;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// `run ID` (bundle from --bundle or cwd) or `run BUNDLE/` (id generated).
 pub fn run(store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
     if a.opts.backend == Backend::Vm {
         return crate::guest::host::run_vm(store, a);
-    }
-    if a.opts.backend == Backend::Auto {
-        if let Some(target) = guest_fallback(a) {
-            log::debug!("auto: {target} neither runs natively nor is emulated here: a guest");
-            let mut vm = a.clone();
-            vm.opts.arch = Some(target);
-            vm.opts.backend = Backend::Vm;
-            return crate::guest::host::run_vm(store, &vm);
-        }
     }
     let positional = Path::new(&a.id_or_bundle);
     let (id, bundle) = if positional.join("config.json").is_file() {
@@ -30,23 +22,44 @@ pub fn run(store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
         detach: a.detach,
         keep: a.keep,
     };
-    Ok(run_container(store, &id, &opts, mode)?)
+    match run_container(store, &id, &opts, mode) {
+        // Create refuses a target it can neither run nor emulate before
+        // it makes anything; under auto a cached guest may still run it.
+        Err(ContainerError::Backend(why)) if a.opts.backend == Backend::Auto => {
+            match guest_fallback(a) {
+                Some(target) => {
+                    log::debug!("auto: {why}; booting a {target} guest");
+                    let mut vm = a.clone();
+                    vm.opts.arch = Some(target);
+                    vm.opts.backend = Backend::Vm;
+                    crate::guest::host::run_vm(store, &vm)
+                }
+                None => Err(ContainerError::Backend(why).into()),
+            }
+        }
+        other => Ok(other?),
+    }
 }
 
-/// Under `auto`, the target when only a guest can run the bundle: not
-/// native here, no emulator, and a guest whose kernel and agent are
-/// cached (else create's error says what to install). Any error
-/// (bad config, wrong binary) is left for create to report as usual.
-fn guest_fallback(a: &RunArgs) -> Option<String> {
+/// The bundle directory of `run`: the positional argument when it holds
+/// config.json, else --bundle, else the working directory.
+pub fn bundle_dir(a: &RunArgs) -> std::io::Result<PathBuf> {
     let positional = Path::new(&a.id_or_bundle);
-    let bundle = if positional.join("config.json").is_file() {
-        positional.to_path_buf()
-    } else {
-        a.opts
-            .bundle
-            .clone()
-            .or_else(|| std::env::current_dir().ok())?
-    };
+    if positional.join("config.json").is_file() {
+        return Ok(positional.to_path_buf());
+    }
+    match &a.opts.bundle {
+        Some(b) => Ok(b.clone()),
+        None => std::env::current_dir(),
+    }
+}
+
+/// The target when only a guest can run the bundle: not native here, no
+/// emulator, and a guest whose kernel and agent are cached. Asked only
+/// after create refused the target, so `ocix run`'s usual path pays
+/// nothing for it.
+fn guest_fallback(a: &RunArgs) -> Option<String> {
+    let bundle = bundle_dir(a).ok()?;
     let (spec, _) = ocix_runtime::spec::load_bundle(&bundle).ok()?;
     let pre = preflight(&spec, &bundle, a.opts.arch.as_deref()).ok()?;
     if pre.native.runs() || emulation(&pre.target, a.opts.emulator.as_deref()).is_ok() {

@@ -209,15 +209,11 @@ fn agent_for(profile: &Profile) -> anyhow::Result<PathBuf> {
 
 /// `run BUNDLE/` (id generated) or `run ID` with --bundle or the cwd.
 fn bundle_of(a: &RunArgs) -> anyhow::Result<(String, PathBuf)> {
-    let positional = Path::new(&a.id_or_bundle);
-    let (id, bundle) = if positional.join("config.json").is_file() {
-        ("ocix-vm".to_string(), positional.to_path_buf())
+    let bundle = crate::commands::run::bundle_dir(a)?;
+    let id = if Path::new(&a.id_or_bundle).join("config.json").is_file() {
+        "ocix-vm".to_string()
     } else {
-        let b = match &a.opts.bundle {
-            Some(b) => b.clone(),
-            None => std::env::current_dir()?,
-        };
-        (a.id_or_bundle.clone(), b)
+        a.id_or_bundle.clone()
     };
     if !bundle.join("config.json").is_file() {
         anyhow::bail!("bundle {}: no config.json", bundle.display());
