@@ -78,21 +78,30 @@ pub fn refine(host: Arch) -> Arch {
     }
 }
 
-/// The flags of the first CPU in a `/proc/cpuinfo`. Reading stops there:
-/// the kernel formats one CPU at a time, so the rest is never generated.
+/// The flags of the first CPU in a `/proc/cpuinfo` (x86 says `flags`,
+/// arm `Features`).
 pub fn cpu_flags(cpuinfo: &Path) -> io::Result<Vec<String>> {
+    let value = first_cpu_field(cpuinfo, &["flags", "Features"])?;
+    Ok(value.split_whitespace().map(str::to_owned).collect())
+}
+
+/// The value of the first of `keys` in a `/proc/cpuinfo`. Reading stops
+/// there: the kernel formats one CPU at a time, so the rest is never
+/// generated.
+fn first_cpu_field(cpuinfo: &Path, keys: &[&str]) -> io::Result<String> {
     let file = std::fs::File::open(cpuinfo)?;
     for line in io::BufReader::new(file).lines() {
         let line = line?;
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        // x86 says `flags`, arm `Features`.
-        if matches!(key.trim(), "flags" | "Features") {
-            return Ok(value.split_whitespace().map(str::to_owned).collect());
+        if let Some((key, value)) = line.split_once(':') {
+            if keys.contains(&key.trim()) {
+                return Ok(value.trim().to_owned());
+            }
         }
     }
-    Err(io::Error::new(io::ErrorKind::NotFound, "no flags line"))
+    Err(io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("no {} line", keys.join(" or ")),
+    ))
 }
 
 /// The x86-64 psABI level (`x86_64`, `x86_64-v2`...) the flags reach.
@@ -139,25 +148,12 @@ pub fn arm_tune(features: &[String], cpu_architecture: u32, hard_float: bool) ->
 /// The `CPU architecture` of the first CPU in an arm `/proc/cpuinfo`
 /// (`7`; `8` for an ARMv8 core, also shown as `AArch64`).
 pub fn cpu_architecture(cpuinfo: &Path) -> io::Result<u32> {
-    let file = std::fs::File::open(cpuinfo)?;
-    for line in io::BufReader::new(file).lines() {
-        let line = line?;
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        if key.trim() == "CPU architecture" {
-            let v = value.trim();
-            return Ok(if v == "AArch64" {
-                8
-            } else {
-                v.parse().unwrap_or(0)
-            });
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::NotFound,
-        "no CPU architecture line",
-    ))
+    let v = first_cpu_field(cpuinfo, &["CPU architecture"])?;
+    Ok(if v == "AArch64" {
+        8
+    } else {
+        v.parse().unwrap_or(0)
+    })
 }
 
 #[cfg(test)]

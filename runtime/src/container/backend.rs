@@ -129,14 +129,9 @@ fn is_executable(p: &Path) -> bool {
 
 /// The host's own architecture (from `uname -m`).
 pub fn host_arch() -> Result<Arch, ContainerError> {
-    let machine = nix::sys::utsname::uname()
-        .map_err(|e| ContainerError::Backend(format!("uname: {e}")))?
-        .machine()
-        .to_string_lossy()
-        .into_owned();
-    crate::arch::machine::arch_of_machine(&machine).ok_or_else(|| {
-        ContainerError::Backend(format!("host architecture: unknown machine {machine:?}"))
-    })
+    crate::arch::machine::host_baseline()
+        .map(|(arch, _)| arch)
+        .map_err(|e| ContainerError::Backend(format!("host architecture: {e}")))
 }
 
 /// Backend for preflight's target: `pre.native` is the probed answer
