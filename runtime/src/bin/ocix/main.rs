@@ -48,8 +48,9 @@ fn main() {
 }
 
 /// The error and its causes, once each: many of our errors already
-/// name their source in their own message.
-fn describe(e: &anyhow::Error) -> String {
+/// name their source in their own message. The guest agent reports
+/// its errors the same way.
+pub(crate) fn describe(e: &anyhow::Error) -> String {
     let mut msg = e.to_string();
     for cause in e.chain().skip(1) {
         let c = cause.to_string();

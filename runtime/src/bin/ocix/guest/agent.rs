@@ -35,7 +35,7 @@ pub fn run_if_init() {
     match result {
         Ok(code) => encode_exit(code, &mut frames),
         Err(e) => {
-            let msg = describe(&e);
+            let msg = crate::describe(&e);
             eprintln!("ocix-agent: {msg}");
             encode(Kind::Error, msg.as_bytes(), &mut frames);
         }
@@ -49,20 +49,6 @@ pub fn run_if_init() {
     // Exiting pid 1 panics the kernel, which (`panic=-1`, `-no-reboot`)
     // ends QEMU as well.
     std::process::exit(1);
-}
-
-/// The error and its causes, each once (many messages already name
-/// their source).
-fn describe(e: &anyhow::Error) -> String {
-    let mut msg = e.to_string();
-    for cause in e.chain().skip(1) {
-        let c = cause.to_string();
-        if !msg.contains(&c) {
-            msg.push_str(": ");
-            msg.push_str(&c);
-        }
-    }
-    msg
 }
 
 fn agent(port: &mut Option<File>) -> anyhow::Result<i32> {
@@ -328,7 +314,7 @@ fn runner(job: &Job, out: OwnedFd, err: OwnedFd, msg: OwnedFd, close: [&OwnedFd;
         Ok(code) => code,
         Err(e) => {
             let mut f = File::from(msg);
-            let _ = write!(f, "{}", describe(&e));
+            let _ = write!(f, "{}", crate::describe(&e));
             RUNNER_FAILED
         }
     };
