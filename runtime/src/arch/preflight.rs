@@ -45,7 +45,9 @@ pub fn preflight(
 ) -> Result<Preflight, PreflightError> {
     let process = spec.process.as_ref().ok_or(PreflightError::NoProcess)?;
     let declared = target::declared(arch, &spec.annotations)?;
-    let rootfs = rootfs_of(spec, bundle);
+    // Not canonicalised: the files found are named by their descriptors'
+    // paths anyway.
+    let rootfs = spec.rootfs_in(bundle);
     let view = View::new(&rootfs, bundle, &spec.mounts);
     let entry = entry::find(&view, process)?;
     let (target, target_source) = match declared {
@@ -139,15 +141,4 @@ fn hint(target: &Arch) -> String {
         ),
     };
     format!("{emulate}, or {vm}")
-}
-
-/// The rootfs (`root.path`, relative to the bundle). Not canonicalised:
-/// the files found are named by their descriptors' paths anyway.
-fn rootfs_of(spec: &Spec, bundle: &Path) -> PathBuf {
-    let root = spec
-        .root
-        .as_ref()
-        .map(|r| r.path.as_str())
-        .unwrap_or("rootfs");
-    bundle.join(root)
 }

@@ -12,7 +12,7 @@ use crate::state::{rfc3339_now, ContainerDir, ContainerState, Status, Store};
 use nix::sched::CloneFlags;
 use nix::unistd::{fork, ForkResult};
 use std::os::fd::OwnedFd;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// A created container.
@@ -92,16 +92,6 @@ fn check_supported(spec: &Spec, opts: &CreateOptions) -> Result<(), ContainerErr
     Ok(())
 }
 
-fn rootfs_of(spec: &Spec, bundle: &Path) -> PathBuf {
-    let root = spec
-        .root
-        .as_ref()
-        .map(|r| r.path.as_str())
-        .unwrap_or("rootfs");
-    let p = bundle.join(root);
-    std::fs::canonicalize(&p).unwrap_or(p)
-}
-
 fn create_in(
     guard: &mut Cleanup,
     id: &str,
@@ -113,7 +103,8 @@ fn create_in(
         .dir
         .as_ref()
         .ok_or_else(|| ContainerError::Other("state dir vanished".into()))?;
-    let rootfs = rootfs_of(&spec, &opts.bundle);
+    let rootfs = spec.rootfs_in(&opts.bundle);
+    let rootfs = std::fs::canonicalize(&rootfs).unwrap_or(rootfs);
     let mut state = ContainerState {
         oci_version: spec.oci_version.clone(),
         id: id.to_string(),

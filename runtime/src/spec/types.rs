@@ -38,6 +38,15 @@ pub struct Root {
     pub readonly: bool,
 }
 
+impl Spec {
+    /// The rootfs: `root.path` (default `rootfs`), relative to `bundle`
+    /// unless absolute. Not canonicalised.
+    pub fn rootfs_in(&self, bundle: &std::path::Path) -> std::path::PathBuf {
+        let root = self.root.as_ref().map_or("rootfs", |r| r.path.as_str());
+        bundle.join(root)
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Mount {
