@@ -19,25 +19,13 @@ pub struct Event {
 
 /// One `stats` event of container `id`.
 pub fn stats(store: &Store, id: &str) -> Result<Event, ContainerError> {
-    let s = live(store, id)?;
+    let s = query::live_state(store, id)?;
     let cg = cgroup::open_or_err(&store.root().join(id), &s)?;
     Ok(Event {
         kind: "stats",
         id: id.into(),
         data: Some(cg.stats()?),
     })
-}
-
-fn live(store: &Store, id: &str) -> Result<crate::state::ContainerState, ContainerError> {
-    let s = query::state(store, id)?;
-    if s.status == Status::Stopped {
-        return Err(ContainerError::WrongStatus {
-            id: id.into(),
-            status: s.status,
-            what: "container not running",
-        });
-    }
-    Ok(s)
 }
 
 /// How often the OOM counter is read between stats.
@@ -51,7 +39,7 @@ pub fn watch(
     interval: Duration,
     mut emit: impl FnMut(&Event) -> std::io::Result<()>,
 ) -> Result<(), ContainerError> {
-    let s = live(store, id)?;
+    let s = query::live_state(store, id)?;
     let cg = cgroup::open_or_err(&store.root().join(id), &s)?;
     let mut ooms = cg.oom_kills();
     let mut next_stats = Instant::now();

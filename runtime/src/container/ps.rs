@@ -1,19 +1,12 @@
 //! `ps`: the host pids of a container's processes.
 
 use super::{cgroup, query, ContainerError};
-use crate::state::{Status, Store};
+use crate::state::Store;
 
 /// Every process of container `id`, sorted: those in its cgroup, else
 /// those in its pid namespace.
 pub fn pids(store: &Store, id: &str) -> Result<Vec<i32>, ContainerError> {
-    let s = query::state(store, id)?;
-    if s.status == Status::Stopped {
-        return Err(ContainerError::WrongStatus {
-            id: id.into(),
-            status: s.status,
-            what: "container not running",
-        });
-    }
+    let s = query::live_state(store, id)?;
     let mut pids = cgroup::all_procs(&s.private.cgroups);
     if pids.is_empty() {
         pids = crate::process::pids_in_pid_ns(s.pid);

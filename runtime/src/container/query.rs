@@ -23,3 +23,17 @@ pub fn state(store: &Store, id: &str) -> Result<ContainerState, ContainerError> 
     s.refresh();
     Ok(s)
 }
+
+/// [`state`], refused with `WrongStatus` once the container has stopped:
+/// for the verbs that need its processes (`ps`, `events`).
+pub fn live_state(store: &Store, id: &str) -> Result<ContainerState, ContainerError> {
+    let s = state(store, id)?;
+    if s.status == crate::state::Status::Stopped {
+        return Err(ContainerError::WrongStatus {
+            id: id.into(),
+            status: s.status,
+            what: "container not running",
+        });
+    }
+    Ok(s)
+}
