@@ -4,12 +4,9 @@
 
 mod common;
 
-use common::{make_rootfs_from, prerequisites, text, Bundle};
-use std::path::PathBuf;
+use common::cache_dir as cache;
 
-fn cache() -> PathBuf {
-    PathBuf::from(std::env::var("OCIX_CACHE").unwrap_or_else(|_| "/var/cache/ocix".into()))
-}
+use common::{make_rootfs_from, prerequisites, text, Bundle};
 
 /// A bundle around the cached busybox of `debian_arch`, or `None` (after
 /// saying why; failing under CI) when the cache lacks it.

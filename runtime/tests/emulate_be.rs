@@ -10,6 +10,8 @@
 
 mod common;
 
+use common::cache_dir as cache;
+
 use common::{prerequisites, text, Bundle};
 use serde_json::{json, Value};
 use std::fs;
@@ -20,10 +22,6 @@ use std::time::{Duration, Instant};
 /// Long enough for a loaded CI machine; a hung container fails the test
 /// instead of hanging the suite.
 const DEADLINE: Duration = Duration::from_secs(60);
-
-fn cache() -> PathBuf {
-    PathBuf::from(std::env::var("OCIX_CACHE").unwrap_or_else(|_| "/var/cache/ocix".into()))
-}
 
 fn example_config(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -9,15 +9,13 @@
 
 mod common;
 
+use common::cache_dir as cache;
+
 use common::{make_rootfs_from, prerequisites, text, Bundle};
 use ocix_arch_matrix::Arch;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn cache() -> PathBuf {
-    PathBuf::from(std::env::var("OCIX_CACHE").unwrap_or_else(|_| "/var/cache/ocix".into()))
-}
 
 /// Says why `test` cannot run; fails instead under CI.
 fn skip(test: &str, why: &str) {

@@ -4,11 +4,10 @@
 
 mod common;
 
-use common::{make_rootfs_from, prerequisites, text, Bundle};
+use common::{cached_busybox, make_rootfs_from, prerequisites, text, Bundle};
 use serde_json::{json, Value};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixListener;
-use std::path::PathBuf;
 use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -366,23 +365,6 @@ fn exec_hands_its_own_listener_fd_to_the_agent() {
     assert_eq!(s["pid"], json!(exec_pid), "{s}");
     assert_ne!(s["pid"], init["pid"], "{s}");
     assert!(b.leftovers().is_empty());
-}
-
-/// The cached busybox of `debian_arch`, or `None` after saying why.
-fn cached_busybox(test: &str, debian_arch: &str) -> Option<PathBuf> {
-    let cache = std::env::var("OCIX_CACHE").unwrap_or_else(|_| "/var/cache/ocix".into());
-    let path = PathBuf::from(cache)
-        .join("busybox")
-        .join(debian_arch)
-        .join("busybox");
-    if path.is_file() {
-        return Some(path);
-    }
-    eprintln!(
-        "SKIPPED: {test} because {} is missing (ci/setup caches it)",
-        path.display()
-    );
-    None
 }
 
 /// An i386 program on x86_64 makes i386 system calls: with SCMP_ARCH_X86

@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::cache_dir as cache;
+
 use common::{make_rootfs_from, ocix_bin, pieces_ready, prerequisites, text, Bundle};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -74,12 +76,6 @@ const GUESTS: [Guest; 4] = [
         in_ci: true,
     },
 ];
-
-fn cache() -> PathBuf {
-    std::env::var_os("OCIX_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/ocix"))
-}
 
 /// The foreign busybox if every piece of `g` is cached; else says why
 /// the test is skipped (fails under CI for the archs CI provides).

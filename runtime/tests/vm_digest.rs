@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::cache_dir as cache;
+
 use common::{make_rootfs_from, ocix_bin, pieces_ready, prerequisites, text, Bundle};
 use ocix_runtime::digest::{digest_bundle, Options};
 use serde_json::json;
@@ -17,12 +19,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 const TARGET: &str = "aarch64-unknown-linux-gnu";
-
-fn cache() -> PathBuf {
-    std::env::var_os("OCIX_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/ocix"))
-}
 
 /// The arm64 busybox if the aarch64 guest can boot here; else says why
 /// the test is skipped (fails under CI, which provides aarch64).

@@ -278,12 +278,18 @@ pub fn wait_until(what: &str, secs: u64, mut ready: impl FnMut() -> bool) {
     }
 }
 
+/// ci/setup's cache: `${OCIX_CACHE:-/var/cache/ocix}`.
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("OCIX_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/ocix"))
+}
+
 /// The busybox of `debian_arch` that ci/setup caches under
 /// `${OCIX_CACHE:-/var/cache/ocix}/busybox/`, or `None` after saying why
 /// the test is skipped; under CI a missing fixture fails instead.
 pub fn cached_busybox(test: &str, debian_arch: &str) -> Option<PathBuf> {
-    let cache = std::env::var("OCIX_CACHE").unwrap_or_else(|_| "/var/cache/ocix".into());
-    let path = Path::new(&cache)
+    let path = cache_dir()
         .join("busybox")
         .join(debian_arch)
         .join("busybox");
