@@ -96,28 +96,25 @@ fn ready(test: &str, g: &Guest) -> Option<PathBuf> {
         ),
         (busybox.clone(), "ci/setup".to_string()),
         (
-            PathBuf::from(format!("/usr/bin/qemu-system-{}", qemu_suffix(g))),
+            PathBuf::from("/usr/bin").join(profile(g.key).qemu),
             "ci/setup".to_string(),
         ),
     ];
     pieces_ready(test, &pieces, g.in_ci).then_some(busybox)
 }
 
-/// How ci/setup gets `key`'s kernel: built (vm's `Profile::kernel_built`)
-/// or Debian's, fetched.
-fn kernel_verb(key: &str) -> &'static str {
-    match key {
-        "aarch64" | "ppc64" | "mips" => "build",
-        _ => "fetch",
-    }
+/// The vm crate's profile of `key`: its QEMU and where its kernel comes
+/// from.
+fn profile(key: &str) -> ocix_vm::Profile {
+    ocix_vm::Profile::by_key(key).unwrap_or_else(|| panic!("no profile {key}"))
 }
 
-fn qemu_suffix(g: &Guest) -> &'static str {
-    match g.key {
-        "armv7" => "arm",
-        "ppc64" | "ppc64le" => "ppc64",
-        k if k.starts_with("mips") => g.key,
-        _ => "aarch64",
+/// How ci/setup gets `key`'s kernel.
+fn kernel_verb(key: &str) -> &'static str {
+    if profile(key).kernel_built {
+        "build"
+    } else {
+        "fetch"
     }
 }
 
