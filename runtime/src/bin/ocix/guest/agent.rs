@@ -1,27 +1,26 @@
 //! The guest agent: this binary as the initramfs' `/init` (pid 1).
 //!
 //! It makes the initramfs a root that `pivot_root` accepts, mounts the
-//! kernel filesystems, loads the channel's modules, then forks a runner
-//! that calls the runtime core with fds 1 and 2 on pipes. Pid 1 itself
-//! stays single-threaded: it pumps the pipes into frames on the channel,
-//! reaps every child, sends the exit status and powers off. When the job
+//! kernel filesystems, loads the channel's modules, then calls the
+//! runtime core to create and start the container with its stdout and
+//! stderr on pipes. Pid 1 stays single-threaded (the runtime core forks):
+//! it pumps the pipes into frames on the channel, reaps every child,
+//! deletes the container, sends the exit status and powers off. When the job
 //! carries a digest, the bundle as unpacked here is digested first, the
 //! result reported, and nothing runs on a mismatch.
 
 use super::job::{Job, Port, BUNDLE, JOB, MODULES};
 use anyhow::Context;
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::mount::{mount, MsFlags};
 use nix::sys::wait::{waitpid, WaitStatus};
-use nix::unistd::{chdir, chroot, fork, pipe, ForkResult, Pid};
+use nix::unistd::{chdir, chroot, dup2, pipe2, Pid};
 use ocix_vm::protocol::{encode, encode_exit, Kind};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// Exit code of the runner when the runtime core fails.
-const RUNNER_FAILED: i32 = 125;
 
 /// Runs the agent and powers off if this process is pid 1; returns at
 /// once otherwise.
@@ -75,7 +74,7 @@ fn agent(port: &mut Option<File>) -> anyhow::Result<i32> {
     Ok(code)
 }
 
-/// Where the runner logs under `--debug`.
+/// Where the runtime core logs under `--debug`.
 const RUNTIME_LOG: &str = "/run/ocix-runtime.log";
 
 /// The runtime core's debug log, line by line, as log frames.
@@ -114,7 +113,7 @@ fn mark(port: &mut File, at: f64, what: &str) {
 
 /// Digests the bundle as the kernel unpacked it, reports the digest to
 /// the host, and fails unless it is `expected`. On one thread: pid 1
-/// must stay single-threaded to fork the runner.
+/// must stay single-threaded for the runtime core's forks.
 fn verify_bundle(expected: &str, port: &mut File) -> anyhow::Result<()> {
     use ocix_runtime::digest::{verify, Digest, DigestError};
     let expected: Digest = expected
@@ -240,7 +239,8 @@ fn find_virtio_port(name: &str) -> anyhow::Result<PathBuf> {
         if Instant::now() > deadline {
             anyhow::bail!("no virtio port named {name} after 10 s");
         }
-        std::thread::sleep(Duration::from_millis(20));
+        // Short: every sleep is boot time the user waits for.
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
 
@@ -267,81 +267,87 @@ fn send(port: &mut File, frames: &[u8]) -> std::io::Result<()> {
     port.flush()
 }
 
-/// Forks the runner and relays its output; returns the container's code.
+/// Creates and starts the container from pid 1 itself, relays its
+/// output and returns its code. No runner process in between: every fork
+/// of this binary costs tens of milliseconds under TCG.
 fn run_container(job: &Job, port: &mut File) -> anyhow::Result<i32> {
-    let (out_r, out_w) = pipe().context("pipe")?;
-    let (err_r, err_w) = pipe().context("pipe")?;
-    let (msg_r, msg_w) = pipe().context("pipe")?;
-    // SAFETY: pid 1 is single-threaded here; the child only calls the
-    // runtime core, which is written to run after fork.
-    let runner = match unsafe { fork() }.context("fork")? {
-        ForkResult::Child => runner(job, out_w, err_w, msg_w, [&out_r, &err_r, &msg_r]),
-        ForkResult::Parent { child } => child,
-    };
-    drop((out_w, err_w, msg_w));
-    let message = pump(port, out_r, err_r, msg_r)?;
-    let status = reap(runner)?;
-    if !message.is_empty() {
-        anyhow::bail!("{}", String::from_utf8_lossy(&message).trim_end());
-    }
-    Ok(match status {
-        WaitStatus::Exited(_, code) => code,
-        WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
-        other => anyhow::bail!("runner ended oddly: {other:?}"),
-    })
-}
-
-/// The runner child: stdio on the pipes, then the runtime core.
-fn runner(job: &Job, out: OwnedFd, err: OwnedFd, msg: OwnedFd, close: [&OwnedFd; 3]) -> ! {
-    for fd in close {
-        // SAFETY: closing the parent's read ends, which this child never uses.
-        unsafe { libc::close(fd.as_raw_fd()) };
-    }
-    let null = File::open("/dev/null");
-    // SAFETY: dup2 onto the standard descriptors of this single-threaded child.
-    unsafe {
-        if let Ok(n) = &null {
-            libc::dup2(n.as_raw_fd(), 0);
-        }
-        libc::dup2(out.as_raw_fd(), 1);
-        libc::dup2(err.as_raw_fd(), 2);
-    }
-    drop((out, err));
+    use ocix_runtime::container::{create::create, delete::delete, start::start};
     if job.debug {
         let _ = crate::logging::init(Some(Path::new(RUNTIME_LOG)), false, true);
     }
-    let code = match run_runtime(job) {
-        Ok(code) => code,
-        Err(e) => {
-            let mut f = File::from(msg);
-            let _ = write!(f, "{}", crate::describe(&e));
-            RUNNER_FAILED
-        }
-    };
-    std::process::exit(code);
-}
-
-fn run_runtime(job: &Job) -> anyhow::Result<i32> {
-    use ocix_runtime::container::run::{run, RunMode};
-    use ocix_runtime::container::{Backend, CreateOptions};
-    let opts = CreateOptions {
-        bundle: PathBuf::from(BUNDLE),
-        backend: Backend::Native,
-        ..CreateOptions::default()
-    };
     let store = ocix_runtime::state::Store::new(Path::new("/run/ocix"));
-    Ok(run(&store, &job.id, &opts, RunMode::default())?)
+    let opts = ocix_runtime::container::CreateOptions {
+        bundle: PathBuf::from(BUNDLE),
+        backend: ocix_runtime::container::Backend::Native,
+        foreground: true,
+        ..Default::default()
+    };
+    let (out_r, out_w) = pipe2(OFlag::O_CLOEXEC).context("pipe")?;
+    let (err_r, err_w) = pipe2(OFlag::O_CLOEXEC).context("pipe")?;
+    // The container inherits our stdio: point it at the pipes while
+    // create forks, then take the console back.
+    let created = with_stdio(&out_w, &err_w, || create(&store, &job.id, &opts))?;
+    drop((out_w, err_w));
+    let created = created?;
+    if let Err(e) = start(&store, &job.id) {
+        let _ = delete(&store, &job.id, true);
+        return Err(e.into());
+    }
+    pump(port, out_r, err_r, created.console_master)?;
+    let status = reap(Pid::from_raw(created.state.pid))?;
+    delete(&store, &job.id, true)?;
+    Ok(match status {
+        WaitStatus::Exited(_, code) => code,
+        WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
+        other => anyhow::bail!("container process ended oddly: {other:?}"),
+    })
 }
 
-/// Copies the runner's stdout and stderr into frames until both close;
-/// returns what the runner wrote on its message pipe.
-fn pump(port: &mut File, out: OwnedFd, err: OwnedFd, msg: OwnedFd) -> anyhow::Result<Vec<u8>> {
+/// Runs `f` with stdin on /dev/null and stdout, stderr on `out`, `err`;
+/// restores the console's descriptors after.
+fn with_stdio<T>(out: &OwnedFd, err: &OwnedFd, f: impl FnOnce() -> T) -> anyhow::Result<T> {
+    let null = File::open("/dev/null").context("open /dev/null")?;
+    let saved: Vec<OwnedFd> = (0..3)
+        .map(|fd| {
+            fcntl(fd, FcntlArg::F_DUPFD_CLOEXEC(3)).map(|n| {
+                // SAFETY: fcntl just returned this new descriptor; we own it.
+                unsafe { OwnedFd::from_raw_fd(n) }
+            })
+        })
+        .collect::<Result<_, _>>()
+        .context("save stdio")?;
+    let point = |fds: [i32; 3]| -> nix::Result<()> {
+        for (target, fd) in fds.into_iter().enumerate() {
+            dup2(fd, target as i32)?;
+        }
+        Ok(())
+    };
+    point([null.as_raw_fd(), out.as_raw_fd(), err.as_raw_fd()]).context("redirect stdio")?;
+    let result = f();
+    point([
+        saved[0].as_raw_fd(),
+        saved[1].as_raw_fd(),
+        saved[2].as_raw_fd(),
+    ])
+    .context("restore stdio")?;
+    Ok(result)
+}
+
+/// Copies the container's stdout and stderr (and its terminal, if it
+/// has one, as stdout) into frames until all of them close.
+fn pump(
+    port: &mut File,
+    out: OwnedFd,
+    err: OwnedFd,
+    terminal: Option<OwnedFd>,
+) -> anyhow::Result<()> {
     let mut open = vec![
-        (File::from(out), Some(Kind::Stdout)),
-        (File::from(err), Some(Kind::Stderr)),
-        (File::from(msg), None),
+        (File::from(out), Kind::Stdout),
+        (File::from(err), Kind::Stderr),
     ];
-    let mut message = Vec::new();
+    if let Some(t) = terminal {
+        open.push((File::from(t), Kind::Stdout));
+    }
     let mut buf = vec![0u8; ocix_vm::protocol::MAX_PAYLOAD];
     let mut frames = Vec::new();
     while !open.is_empty() {
@@ -365,29 +371,27 @@ fn pump(port: &mut File, out: OwnedFd, err: OwnedFd, msg: OwnedFd) -> anyhow::Re
             }
             let (f, kind) = &mut open[i];
             match f.read(&mut buf) {
+                // A terminal's master reads EIO once its last slave closes.
                 Ok(0) | Err(_) => closed.push(i),
-                Ok(n) => match kind {
-                    Some(k) => {
-                        frames.clear();
-                        encode(*k, &buf[..n], &mut frames);
-                        send(port, &frames).context("write to the host channel")?;
-                    }
-                    None => message.extend_from_slice(&buf[..n]),
-                },
+                Ok(n) => {
+                    frames.clear();
+                    encode(*kind, &buf[..n], &mut frames);
+                    send(port, &frames).context("write to the host channel")?;
+                }
             }
         }
         for i in closed.into_iter().rev() {
             open.remove(i);
         }
     }
-    Ok(message)
+    Ok(())
 }
 
-/// Reaps children (pid 1 inherits orphans) until `runner` exits.
-fn reap(runner: Pid) -> anyhow::Result<WaitStatus> {
+/// Reaps children (pid 1 inherits orphans) until `pid` exits.
+fn reap(pid: Pid) -> anyhow::Result<WaitStatus> {
     loop {
         match waitpid(None, None) {
-            Ok(st) if st.pid() == Some(runner) => return Ok(st),
+            Ok(st) if st.pid() == Some(pid) => return Ok(st),
             Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
             Err(e) => return Err(e).context("waitpid"),
         }
