@@ -62,15 +62,23 @@ pub(crate) fn describe(e: &anyhow::Error) -> String {
     msg
 }
 
+/// Whether this command forks processes into a container on this host.
+/// `run --backend vm` does not: the container runs in the guest, whose
+/// agent is a copy in the initramfs.
+fn enters_a_container(command: &Command) -> bool {
+    match command {
+        Command::Create(_) | Command::Exec(_) => true,
+        Command::Run(a) => a.opts.backend != cli::Backend::Vm,
+        _ => false,
+    }
+}
+
 fn dispatch(cli: &Cli) -> anyhow::Result<i32> {
     let store = Store::new(&cli.root);
     let Some(command) = &cli.command else {
         anyhow::bail!("no command given; see `ocix --help`");
     };
-    if matches!(
-        command,
-        Command::Create(_) | Command::Run(_) | Command::Exec(_)
-    ) {
+    if enters_a_container(command) {
         // Processes that enter containers must not expose the host binary.
         if let Err(e) = ocix_runtime::linux::sealed::reexec_sealed() {
             log::warn!("cannot re-exec from a sealed copy of ocix: {e}");
