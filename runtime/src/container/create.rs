@@ -119,6 +119,7 @@ fn create_in(
     };
     state.private.creator_pid = std::process::id() as i32;
     state.private.backend = Some(selected.name().to_string());
+    state.private.has_hooks = Some(spec.hooks.is_some());
     crate::fault::point("create:after-mkdir");
     dir.save(&state)?;
     save_config(dir, &spec)?;

@@ -1,6 +1,6 @@
 //! `delete`: remove a stopped container (or, forced, any container).
 
-use super::{start::saved_spec, wait, ContainerError};
+use super::{start::saved_hooks, wait, ContainerError};
 use crate::linux::hooks;
 use crate::state::{Status, Store};
 use nix::sys::signal::{kill, Signal};
@@ -51,12 +51,10 @@ pub fn delete(store: &Store, id: &str, force: bool) -> Result<(), ContainerError
     }
     crate::fault::point("delete:after-kill");
     state.status = Status::Stopped;
-    if let Some(spec) = saved_spec(&dir) {
-        if let Some(h) = &spec.hooks {
-            if state.private.started || !h.poststop.is_empty() {
-                let json = serde_json::to_vec(&state.to_spec_json()).unwrap_or_default();
-                hooks::run_hooks_best_effort("poststop", &h.poststop, &json);
-            }
+    if let Some(h) = saved_hooks(&dir, &state) {
+        if state.private.started || !h.poststop.is_empty() {
+            let json = serde_json::to_vec(&state.to_spec_json()).unwrap_or_default();
+            hooks::run_hooks_best_effort("poststop", &h.poststop, &json);
         }
     }
     super::cgroup::remove(dir.path(), &state)?;

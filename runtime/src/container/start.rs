@@ -2,7 +2,7 @@
 
 use super::{startsock, ContainerError};
 use crate::linux::hooks;
-use crate::spec::Spec;
+use crate::spec::{Hooks, Spec};
 use crate::state::{ContainerDir, ContainerState, Status, Store};
 
 /// Starts container `id`; returns its state (running).
@@ -31,13 +31,20 @@ pub fn start(store: &Store, id: &str) -> Result<ContainerState, ContainerError> 
     // The program may already have exited; poststart still sees the
     // container as started, i.e. running.
     state.status = Status::Running;
-    if let Some(spec) = saved_spec(&dir) {
-        if let Some(h) = &spec.hooks {
-            let json = serde_json::to_vec(&state.to_spec_json()).unwrap_or_default();
-            hooks::run_hooks_best_effort("poststart", &h.poststart, &json);
-        }
+    if let Some(h) = saved_hooks(&dir, &state) {
+        let json = serde_json::to_vec(&state.to_spec_json()).unwrap_or_default();
+        hooks::run_hooks_best_effort("poststart", &h.poststart, &json);
     }
     Ok(state)
+}
+
+/// The hooks of the saved config, without parsing it when the state
+/// says it has none.
+pub(crate) fn saved_hooks(dir: &ContainerDir, state: &ContainerState) -> Option<Hooks> {
+    if state.private.has_hooks == Some(false) {
+        return None;
+    }
+    saved_spec(dir).and_then(|s| s.hooks)
 }
 
 /// The config saved at create time (the bundle may have changed since).

@@ -75,6 +75,11 @@ pub struct Private {
     /// Backend that runs the container (native, emulate, vm).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<String>,
+    /// Whether the saved config has hooks, so that `start` and `delete`
+    /// parse it only then. `None` (a state from before this field):
+    /// look.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_hooks: Option<bool>,
 }
 
 impl ContainerState {
