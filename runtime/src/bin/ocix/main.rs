@@ -7,6 +7,7 @@ mod commands;
 mod guest;
 mod logging;
 mod matrix;
+mod progress;
 
 use clap::Parser;
 use cli::{Cli, Command, LogFormat};

@@ -5,6 +5,7 @@ use crate::cli::{ImagesArgs, ImagesCommand};
 use crate::guest::host::{cache_dir, kernel_dir, kernel_recipe, profile_for};
 use anyhow::Context;
 use ocix_vm::Profile;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -66,15 +67,24 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-/// Runs `images/kernels/<script> KEY` for ARCH's machine.
-fn recipe(script: &str, arch: &str) -> anyhow::Result<i32> {
+/// Runs `images/kernels/<verb> KEY` for ARCH's machine. On a terminal
+/// with a progress display (its output then goes to
+/// `$OCIX_CACHE/logs/images-<verb>-<key>.log`), else passed through.
+fn recipe(verb: &str, arch: &str) -> anyhow::Result<i32> {
     let (_, profile) = profile_for(Some(arch))?;
-    let script = images_dir().join("kernels").join(script);
-    let status = Command::new(&script)
-        .arg(profile.key)
-        .env("OCIX_CACHE", cache_dir())
-        .status()
-        .with_context(|| format!("cannot run {}", script.display()))?;
+    let script = images_dir().join("kernels").join(verb);
+    let mut cmd = Command::new(&script);
+    cmd.arg(profile.key).env("OCIX_CACHE", cache_dir());
+    let status = if std::io::stderr().is_terminal() {
+        let log = cache_dir()
+            .join("logs")
+            .join(format!("images-{verb}-{}.log", profile.key));
+        let title = format!("{verb} {}", profile.key);
+        crate::progress::run(cmd, &format!("{verb}: "), &title, &log)
+    } else {
+        cmd.status().map_err(anyhow::Error::from)
+    }
+    .with_context(|| format!("cannot run {}", script.display()))?;
     if !status.success() {
         anyhow::bail!("{} {} failed ({status})", script.display(), profile.key);
     }
