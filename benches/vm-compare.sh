@@ -7,14 +7,15 @@
 #
 #   benches/vm-compare.sh [KEY...]   (default: every key with a kernel,
 #                                     an agent and a busybox cached)
-# Env: RUNS (default 3), WARMUP (default 1), OCIX (default: target/release/ocix, built).
+# Env: RUNS (default 10), WARMUP (default 1), OCIX (default: target/release/ocix, built).
+# Prints medians of interleaved runs.
 # Needs root (the guest's container runtime runs as root in the guest,
-# but ocix on the host reads the bundle) and hyperfine (ci/setup).
+# but ocix on the host reads the bundle).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE="${OCIX_CACHE:-/var/cache/ocix}"
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-10}
 WARMUP=${WARMUP:-1}
 OCIX=${OCIX:-}
 if [[ -z $OCIX ]]; then
@@ -90,6 +91,19 @@ if ((${#keys[@]} == 0)); then
 fi
 ((${#keys[@]})) || { echo "vm-compare: nothing cached; run ci/setup" >&2; exit 1; }
 
+# wall_ms CMD...: runs CMD quietly, prints its wall time in ms; fails
+# with its output if it fails.
+wall_ms() {
+    local s e
+    s=$(date +%s%N)
+    "$@" >"$WORK/out" 2>&1 || { cat "$WORK/out" >&2; return 1; }
+    e=$(date +%s%N)
+    echo $(((e - s) / 1000000))
+}
+
+# median of numbers on stdin.
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
 printf '%-9s %10s %10s %10s\n' GUEST "bare (s)" "ocix (s)" "added (s)"
 for k in "${keys[@]}"; do
     read -r deb target qemu machine cpu console mem cc <<<"${M[$k]}"
@@ -97,12 +111,23 @@ for k in "${keys[@]}"; do
     bundle "$deb" "$target" "$WORK/bundle-$k"
     arch=$k
     [[ $deb == - ]] || arch=$deb
-    hyperfine -N -w "$WARMUP" -r "$RUNS" --export-json "$WORK/$k.json" \
-        -n bare "$qemu -nodefaults -no-user-config -no-reboot -display none -monitor none \
--machine $machine -cpu $cpu -m $mem -serial null -kernel $CACHE/kernels/$k/kernel \
--initrd $WORK/$k.cpio -append 'console=$console quiet loglevel=3 panic=-1 rdinit=/init ${EXTRA[$k]:-}'" \
-        -n ocix "$OCIX --root $WORK/state run --backend vm --arch $arch $WORK/bundle-$k" \
-        >"$WORK/$k.log" 2>&1 || { cat "$WORK/$k.log" >&2; exit 1; }
-    jq -r --arg k "$k" '[.results[].mean] | "\($k) \(.[0]) \(.[1]) \(.[1] - .[0])"' "$WORK/$k.json" |
-        while read -r key b o d; do printf '%-9s %10.2f %10.2f %10.2f\n' "$key" "$b" "$o" "$d"; done
+    bare=("$qemu" -nodefaults -no-user-config -no-reboot -display none -monitor none
+        -machine "$machine" -cpu "$cpu" -m "$mem" -serial null -kernel "$CACHE/kernels/$k/kernel"
+        -initrd "$WORK/$k.cpio"
+        -append "console=$console quiet loglevel=3 panic=-1 rdinit=/init ${EXTRA[$k]:-}")
+    ocix=("$OCIX" --root "$WORK/state" run --backend vm --arch "$arch" "$WORK/bundle-$k")
+    # Interleaved, one of each per round: this machine's speed drifts by
+    # tens of percent within minutes, which separate blocks of runs
+    # would attribute to one side. "added" is the median of the
+    # per-round differences.
+    : >"$WORK/$k.b" && : >"$WORK/$k.o" && : >"$WORK/$k.d"
+    for ((r = -WARMUP; r < RUNS; r++)); do
+        b=$(wall_ms "${bare[@]}") && o=$(wall_ms "${ocix[@]}") || exit 1
+        ((r < 0)) && continue
+        echo "$b" >>"$WORK/$k.b" && echo "$o" >>"$WORK/$k.o" && echo $((o - b)) >>"$WORK/$k.d"
+    done
+    printf '%-9s %10.2f %10.2f %10.2f\n' "$k" \
+        "$(median <"$WORK/$k.b" | awk '{print $1 / 1000}')" \
+        "$(median <"$WORK/$k.o" | awk '{print $1 / 1000}')" \
+        "$(median <"$WORK/$k.d" | awk '{print $1 / 1000}')"
 done
