@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cross-build the guest agent (the `ocix` binary, static) for each guest
-# architecture. Idempotent: cargo rebuilds only what changed.
+# architecture. Idempotent: an agent built from the same sources is kept
+# (see source_key), else cargo rebuilds what changed.
 #
 #   ci/build-guest-agents.sh [RUST-TARGET...]   (default: all below)
 #
@@ -56,9 +57,30 @@ mips_linker() {
     echo "$w"
 }
 
+# What an agent is built from: the content of the workspace's sources
+# and manifests, this script and the toolchain. An agent cached with the
+# same key is not rebuilt, whatever the checkout's path (cargo's own
+# freshness check rebuilds the workspace for every new path). Empty
+# outside a git checkout: then cargo decides.
+source_key() {
+    local toolchain=$1
+    git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1 || return 0
+    {
+        (cd "$ROOT" && git ls-files -z -- Cargo.toml Cargo.lock runtime vm arch-matrix |
+            xargs -0 sha256sum)
+        sha256sum <"${BASH_SOURCE[0]}"
+        rustc "+$toolchain" -V
+    } | sha256sum | cut -c1-16
+}
+
 build_one() {
-    local t=$1 gcc toolchain mode var flags=() tc=()
+    local t=$1 gcc toolchain mode var flags=() tc=() key
     read -r gcc toolchain mode <<<"${TARGETS[$t]:?unknown target $t}"
+    key=$(source_key "$toolchain")
+    if [[ -n $key && -x $OUT/$t/ocix && $(cat "$OUT/$t/key" 2>/dev/null) == "$key" ]]; then
+        echo "agents: $t: cached ($key) in $OUT/$t/ocix"
+        return 0
+    fi
     command -v "$gcc" >/dev/null || { echo "agents: $t: no $gcc (apt-get install gcc-${gcc%-gcc})" >&2; return 1; }
     var=$(echo "$t" | tr 'a-z-' 'A-Z_')
     [[ $t == mips* ]] && gcc=$(mips_linker "$gcc")
@@ -72,6 +94,7 @@ build_one() {
     mkdir -p "$OUT/$t"
     install -m 0755 "$CARGO_TARGET_DIR/$t/$PROFILE/ocix" "$OUT/$t/ocix.tmp" || return 1
     mv -f "$OUT/$t/ocix.tmp" "$OUT/$t/ocix" || return 1
+    [[ -z $key ]] || echo "$key" >"$OUT/$t/key"
     echo "agents: $t: $OUT/$t/ocix ($(stat -c %s "$OUT/$t/ocix") bytes)"
 }
 
