@@ -30,3 +30,4 @@ mod wait;
 
 pub use context::{Backend, CreateOptions};
 pub use error::ContainerError;
+pub use wait::exit_code;

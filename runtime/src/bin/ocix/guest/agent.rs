@@ -280,7 +280,7 @@ fn send(port: &mut File, frames: &[u8]) -> std::io::Result<()> {
 /// output and returns its code. No runner process in between: every fork
 /// of this binary costs tens of milliseconds under TCG.
 fn run_container(job: &Job, port: &mut File) -> anyhow::Result<Ended> {
-    use ocix_runtime::container::{create::create, delete::delete, start::start};
+    use ocix_runtime::container::{create::create, delete::delete, exit_code, start::start};
     if job.debug {
         let _ = crate::logging::init(Some(Path::new(RUNTIME_LOG)), false, true);
     }
@@ -303,12 +303,7 @@ fn run_container(job: &Job, port: &mut File) -> anyhow::Result<Ended> {
         return Err(e.into());
     }
     pump(port, out_r, err_r, created.console_master)?;
-    let status = reap(Pid::from_raw(created.state.pid))?;
-    let code = match status {
-        WaitStatus::Exited(_, code) => code,
-        WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
-        other => anyhow::bail!("container process ended oddly: {other:?}"),
-    };
+    let code = exit_code(reap(Pid::from_raw(created.state.pid))?);
     if created.state.private.has_hooks == Some(false) && !job.debug {
         // The host stops the guest once it has the exit code, and nothing
         // of the container outlives the guest: with no poststop hook to
