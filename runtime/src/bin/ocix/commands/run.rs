@@ -11,11 +11,10 @@ pub fn run(store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
     if a.opts.backend == Backend::Vm {
         return crate::guest::host::run_vm(store, a);
     }
-    let positional = Path::new(&a.id_or_bundle);
-    let (id, bundle) = if positional.join("config.json").is_file() {
-        (generated_id(), Some(positional))
-    } else {
-        (a.id_or_bundle.clone(), None)
+    let bundle = positional_bundle(a);
+    let id = match bundle {
+        Some(_) => generated_id(),
+        None => a.id_or_bundle.clone(),
     };
     let opts = super::create_options(&a.opts, bundle)?;
     let mode = RunMode {
@@ -41,15 +40,21 @@ pub fn run(store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
     }
 }
 
-/// The bundle directory of `run`: the positional argument when it holds
-/// config.json, else --bundle, else the working directory.
-pub fn bundle_dir(a: &RunArgs) -> std::io::Result<PathBuf> {
+/// The positional argument when it is a bundle (holds config.json), as
+/// in `run BUNDLE/`; `None` when it is a container id.
+pub fn positional_bundle(a: &RunArgs) -> Option<&Path> {
     let positional = Path::new(&a.id_or_bundle);
-    if positional.join("config.json").is_file() {
-        return Ok(positional.to_path_buf());
-    }
-    match &a.opts.bundle {
-        Some(b) => Ok(b.clone()),
+    positional
+        .join("config.json")
+        .is_file()
+        .then_some(positional)
+}
+
+/// The bundle directory of `run`: the positional argument when it is a
+/// bundle, else --bundle, else the working directory.
+pub fn bundle_dir(a: &RunArgs) -> std::io::Result<PathBuf> {
+    match positional_bundle(a).or(a.opts.bundle.as_deref()) {
+        Some(b) => Ok(b.to_path_buf()),
         None => std::env::current_dir(),
     }
 }

@@ -181,13 +181,13 @@ fn kernel_for(
     Ok((kernel, modules))
 }
 
-/// The guest agent build for the profile's target.
 /// Whether a guest of `profile` can boot here: its kernel and agent are
 /// in the cache.
 pub fn guest_ready(profile: &Profile) -> bool {
     kernel_dir(profile).join("kernel").is_file() && agent_for(profile).is_ok()
 }
 
+/// The guest agent build for the profile's target.
 fn agent_for(profile: &Profile) -> anyhow::Result<PathBuf> {
     let path = match std::env::var_os("OCIX_GUEST_AGENT") {
         Some(p) => PathBuf::from(p),
@@ -210,10 +210,9 @@ fn agent_for(profile: &Profile) -> anyhow::Result<PathBuf> {
 /// `run BUNDLE/` (id generated) or `run ID` with --bundle or the cwd.
 fn bundle_of(a: &RunArgs) -> anyhow::Result<(String, PathBuf)> {
     let bundle = crate::commands::run::bundle_dir(a)?;
-    let id = if Path::new(&a.id_or_bundle).join("config.json").is_file() {
-        "ocix-vm".to_string()
-    } else {
-        a.id_or_bundle.clone()
+    let id = match crate::commands::run::positional_bundle(a) {
+        Some(_) => "ocix-vm".to_string(),
+        None => a.id_or_bundle.clone(),
     };
     if !bundle.join("config.json").is_file() {
         anyhow::bail!("bundle {}: no config.json", bundle.display());
