@@ -68,16 +68,23 @@ struct Row {
     by_tune: &'static [(&'static str, &'static str)],
 }
 
+/// The common kernel arguments as a literal, for `concat!`.
+macro_rules! common_cmdline {
+    () => {
+        "quiet loglevel=3 panic=-1 rdinit=/init"
+    };
+}
+
 /// Kernel arguments every guest gets: quiet boot, panics end QEMU at once
 /// (with `-no-reboot`), the agent is the initramfs' `/init`.
-const COMMON_CMDLINE: &str = "quiet loglevel=3 panic=-1 rdinit=/init";
+const COMMON_CMDLINE: &str = common_cmdline!();
 
 /// The big-endian malta kernel is built by images/kernels/build with
 /// images/kernels/patches/mips/malta-hpt-hz.patch, which takes the CP0
 /// count rate from `malta_hpt_hz=` instead of calibrating it against the
 /// RTC (up to 2 s of busy-waiting). QEMU's malta clocks the CPU at
 /// 320 MHz and the count at half that, whatever the CPU model.
-const MALTA_BUILT_CMDLINE: &str = "quiet loglevel=3 panic=-1 rdinit=/init malta_hpt_hz=160000000";
+const MALTA_BUILT_CMDLINE: &str = concat!(common_cmdline!(), " malta_hpt_hz=160000000");
 
 const VIRTIO_MMIO: Channel = Channel::Virtio {
     device: "virtio-serial-device",
