@@ -35,6 +35,15 @@ pub enum VmError {
     /// The guest sent bytes that are not a valid frame.
     #[error("guest protocol: {0}")]
     Protocol(#[from] crate::protocol::ProtocolError),
+    /// QEMU's monitor refused a command or could not be read.
+    #[error("QEMU monitor: {0}")]
+    Monitor(String),
+    /// QEMU could not restore a saved guest.
+    #[error("cannot restore the saved guest{}", qemu_stderr(.stderr))]
+    Restore {
+        /// QEMU's own stderr.
+        stderr: String,
+    },
     /// QEMU could not be started.
     #[error("cannot start {program}: {source}")]
     Spawn {

@@ -7,6 +7,8 @@
 //! - [`protocol`]: the framed guest-to-host byte stream.
 //! - [`supervisor`]: runs QEMU, relays frames, enforces a timeout and
 //!   always reaps QEMU.
+//! - [`snapshot`], [`qmp`]: saves a booted guest once and restores it
+//!   instead of booting.
 //!
 //! This crate knows nothing about OCI: the caller decides what goes into
 //! the initramfs and what the agent runs.
@@ -17,7 +19,10 @@ pub mod initramfs;
 pub mod profile;
 pub mod protocol;
 pub mod qemu;
+pub mod qmp;
+pub mod snapshot;
 pub mod supervisor;
+pub mod unpack;
 
 pub use error::VmError;
 pub use profile::{Channel, Profile};

@@ -1,4 +1,4 @@
-//! The guest agent's byte stream to the host: frames
+//! The byte streams between the guest agent and the host: frames
 //! `[kind u8][len u32 big-endian][payload]`, payloads at most
 //! [`MAX_PAYLOAD`] bytes ([`MAX_DIGEST_PAYLOAD`] for a digest). The
 //! decoder takes bytes as they come and never panics: anything that is
@@ -7,6 +7,10 @@
 //! Kinds are only ever added. A host that does not know a kind fails on
 //! it, so the agent sends a newer kind only when the job asked for it: a
 //! [`Kind::Digest`] frame only to a host that asked to verify the bundle.
+//!
+//! Towards the guest, frames flow only to an agent that said
+//! [`Kind::Ready`]: one [`Kind::Job`], then the bundle as
+//! [`Kind::Bundle`] frames and one empty [`Kind::End`].
 
 /// Largest payload of one frame.
 pub const MAX_PAYLOAD: usize = 64 * 1024;
@@ -34,6 +38,15 @@ pub enum Kind {
     /// What the agent found the bundle it received to be, as text
     /// (`sha256:<hex>`); sent once, before any output, when asked.
     Digest = 6,
+    /// The agent booted and waits for its job (only when its boot job
+    /// said `wait`).
+    Ready = 7,
+    /// Host to guest: the run's job, as JSON.
+    Job = 8,
+    /// Host to guest: bytes of the bundle, a cpio `newc` stream.
+    Bundle = 9,
+    /// Host to guest: the bundle is complete.
+    End = 10,
 }
 
 impl Kind {
@@ -45,6 +58,10 @@ impl Kind {
             4 => Kind::Error,
             5 => Kind::Log,
             6 => Kind::Digest,
+            7 => Kind::Ready,
+            8 => Kind::Job,
+            9 => Kind::Bundle,
+            10 => Kind::End,
             _ => return None,
         })
     }
@@ -235,8 +252,8 @@ mod tests {
     #[test]
     fn rejects_bad_kind_and_length() {
         let mut d = Decoder::new();
-        d.push(&[9, 0, 0, 0, 0]);
-        assert_eq!(d.next_frame(), Err(ProtocolError::UnknownKind(9)));
+        d.push(&[11, 0, 0, 0, 0]);
+        assert_eq!(d.next_frame(), Err(ProtocolError::UnknownKind(11)));
         let mut d = Decoder::new();
         d.push(&[1, 0, 1, 0, 1]);
         assert_eq!(d.next_frame(), Err(ProtocolError::TooLong(65537)));
@@ -312,7 +329,7 @@ mod tests {
                     let r = rand();
                     // Bias towards valid kinds and small lengths.
                     if r % 3 == 0 {
-                        (r >> 8) as u8 % 7
+                        (r >> 8) as u8 % 11
                     } else {
                         (r >> 16) as u8
                     }
