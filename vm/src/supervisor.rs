@@ -8,6 +8,10 @@
 //! When the agent was asked for the digest of what it received
 //! ([`Guest::expect_digest`]), nothing of the guest's output is relayed
 //! until its digest frame has arrived and matched.
+//!
+//! A guest with a [`Feed`] gets its job and bundle over the channel: a
+//! booted one once its agent says ready (after saving the guest, when
+//! asked), a restored one once QEMU reports it running.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -21,6 +25,8 @@ use tokio::process::{Child, Command};
 use tokio::signal::unix::{signal, SignalKind};
 
 use crate::protocol::{Decoder, Frame, Kind};
+use crate::qmp::Qmp;
+use crate::snapshot::{self, Feed, Start};
 use crate::VmError;
 
 /// Kernel console lines kept for error messages.
@@ -40,6 +46,9 @@ pub struct Guest {
     /// The digest the agent was asked to report (opaque text, compared
     /// byte for byte); `None` when it was not asked.
     pub expect_digest: Option<String>,
+    /// The job and bundle for an agent that waits for them; `None`: the
+    /// agent found both in its initramfs.
+    pub feed: Option<Feed>,
 }
 
 /// The last lines QEMU printed on the kernel console.
@@ -112,7 +121,7 @@ where
     let stderr_task = child.stderr.take().map(|s| tokio::spawn(read_all(s)));
 
     let outcome = tokio::select! {
-        r = tokio::time::timeout(guest.timeout, relay(&listener, &mut child, out, err, check)) => match r {
+        r = tokio::time::timeout(guest.timeout, relay(&listener, &mut child, out, err, check, guest.feed)) => match r {
             Ok(r) => r,
             Err(_) => Err(VmError::Timeout { limit: guest.timeout, console: Vec::new() }),
         },
@@ -148,6 +157,7 @@ where
             message,
             console: lines,
         }),
+        Err(VmError::Restore { .. }) => Err(VmError::Restore { stderr }),
         Err(e) => Err(e),
     }
 }
@@ -205,6 +215,7 @@ async fn relay<O, E>(
     out: &mut O,
     err: &mut E,
     mut check: DigestCheck,
+    mut feed: Option<Feed>,
 ) -> Result<Option<i32>, VmError>
 where
     O: AsyncWrite + Unpin,
@@ -214,6 +225,15 @@ where
         r = listener.accept() => r.map_err(VmError::io("guest channel accept"))?.0,
         _ = child.wait() => return Ok(None),
     };
+    if let Some(f) = feed.take_if(|f| matches!(f.start, Start::Restore(_))) {
+        let started = std::time::Instant::now();
+        tokio::select! {
+            r = resumed(&f.qmp) => r?,
+            _ = child.wait() => return Err(VmError::Restore { stderr: String::new() }),
+        }
+        log::debug!("restored in {:.3} s", started.elapsed().as_secs_f64());
+        feed_agent(&mut stream, &f.frames).await?;
+    }
     let mut dec = Decoder::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -245,8 +265,74 @@ where
                         console: Vec::new(),
                     })
                 }
+                Kind::Ready => match feed.take() {
+                    Some(f) => {
+                        if let Start::Boot {
+                            save_to: Some(dest),
+                        } = &f.start
+                        {
+                            save_ready_guest(&f.qmp, dest).await;
+                        }
+                        feed_agent(&mut stream, &f.frames).await?;
+                    }
+                    None => log::debug!("guest: ready, but nothing to feed it"),
+                },
+                Kind::Job | Kind::Bundle | Kind::End => {
+                    return Err(VmError::Agent {
+                        message: format!("sent a {:?} frame, which only the host sends", f.kind),
+                        console: Vec::new(),
+                    })
+                }
             }
         }
+    }
+}
+
+/// Sends a waiting agent its job and bundle.
+async fn feed_agent(stream: &mut tokio::net::UnixStream, frames: &[u8]) -> Result<(), VmError> {
+    let started = std::time::Instant::now();
+    stream
+        .write_all(frames)
+        .await
+        .map_err(VmError::io("guest channel write"))?;
+    log::debug!(
+        "sent the job and bundle ({} bytes) in {:.3} s",
+        frames.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Connects to QEMU's monitor and waits until the restored guest runs.
+/// Any failure is QEMU's restore failing.
+async fn resumed(qmp: &std::path::Path) -> Result<(), VmError> {
+    let r = async {
+        let mut q = Qmp::connect(qmp).await?;
+        snapshot::wait_resumed(&mut q).await
+    };
+    r.await.map_err(|e| {
+        log::debug!("restore: {e}");
+        VmError::Restore {
+            stderr: String::new(),
+        }
+    })
+}
+
+/// Saves the guest whose agent just said ready; a failure costs only
+/// the next run's boot, so it is a warning.
+async fn save_ready_guest(qmp: &std::path::Path, dest: &std::path::Path) {
+    let started = std::time::Instant::now();
+    let r = async {
+        let mut q = Qmp::connect(qmp).await?;
+        snapshot::save(&mut q, dest).await
+    };
+    match r.await {
+        Ok(()) => log::debug!(
+            "saved the booted guest to {} in {:.3} s",
+            dest.display(),
+            started.elapsed().as_secs_f64()
+        ),
+        Err(e) => log::warn!("cannot save the booted guest (the next run boots): {e}"),
     }
 }
 
@@ -304,6 +390,7 @@ mod tests {
             listener,
             timeout,
             expect_digest: None,
+            feed: None,
         }
     }
 
