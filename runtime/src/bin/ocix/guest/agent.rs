@@ -63,7 +63,7 @@ fn agent(port: &mut Option<File>) -> anyhow::Result<Ended> {
     let started = since_boot();
     make_pivotable_root()?;
     mount_kernel_filesystems()?;
-    let job: Job = serde_json::from_slice(&std::fs::read(JOB).context(JOB)?)
+    let mut job: Job = serde_json::from_slice(&std::fs::read(JOB).context(JOB)?)
         .with_context(|| format!("cannot parse {JOB}"))?;
     for m in &job.modules {
         load_module(&Path::new(MODULES).join(m))?;
@@ -72,6 +72,14 @@ fn agent(port: &mut Option<File>) -> anyhow::Result<Ended> {
     // The boot's milestones, for `ocix --debug run --backend vm`.
     mark(p, started, "agent started");
     mark(p, since_boot(), "channel open");
+    if job.wait {
+        // A guest saved here is restored here, once per run.
+        job = super::inbox::receive(p)?;
+        if job.debug {
+            mark(p, since_boot(), "job and bundle received");
+        }
+    }
+    super::inbox::refresh(&job)?;
     if let Some(expected) = &job.verify_digest {
         verify_bundle(expected, p)?;
     }

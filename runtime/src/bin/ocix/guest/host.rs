@@ -1,8 +1,11 @@
-//! `ocix run --backend vm`: pack the bundle, the guest agent and a job
-//! into an initramfs, boot the target's machine and relay the container's
-//! streams and exit code.
+//! `ocix run --backend vm`: boot the target's machine with the guest
+//! agent and relay the container's streams and exit code. Guests with a
+//! virtio channel are saved once booted and restored after (see
+//! [`super::snapshot`]); they get the job and bundle over the channel.
+//! Others get them in their initramfs and boot every time.
 
 use super::job::{Job, BUNDLE, JOB, MODULES};
+use super::snapshot;
 use crate::cli::RunArgs;
 use anyhow::Context;
 use ocix_arch_matrix::Arch;
@@ -10,6 +13,7 @@ use ocix_runtime::digest::{digest_bundle, verify, Digest, Options};
 use ocix_runtime::state::Store;
 use ocix_vm::initramfs::Cpio;
 use ocix_vm::qemu::QemuCommand;
+use ocix_vm::snapshot::Feed;
 use ocix_vm::{Profile, VmError};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -62,35 +66,86 @@ pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
     // Between the host's check and packing: the guest checks again.
     ocix_runtime::fault::point("run:vm-verified");
     let tmp = TempDir::new()?;
-    let initrd = tmp.0.join("initrd");
-    let mut job = Job::new(
-        &id,
-        &profile,
-        modules.iter().map(|(n, _)| n.clone()).collect(),
-    );
+    let module_names: Vec<String> = modules.iter().map(|(n, _)| n.clone()).collect();
+    let mut job = Job::new(&id, &profile, module_names.clone());
     job.verify_digest.clone_from(&expect_digest);
     job.debug = log::log_enabled!(log::Level::Debug);
-    write_initramfs(&initrd, &agent, &bundle, &job, &modules)?;
-    let socket = tmp.0.join("channel.sock");
-    let listener = std::os::unix::net::UnixListener::bind(&socket)
-        .map_err(VmError::io(format!("bind {}", socket.display())))?;
-    let mut cmd = QemuCommand::new(profile, kernel, initrd, socket);
+    job.seed = Some(host_seed()?);
+    job.clock = Some(host_clock());
+    let mut cmd = QemuCommand::new(
+        profile.clone(),
+        kernel,
+        tmp.0.join("initrd"),
+        tmp.0.join("channel.sock"),
+    );
     if let Some(m) = a.memory {
         cmd.memory_mib = m;
     }
     if let Some(c) = a.cpus {
         cmd.cpus = c;
     }
-    let guest = ocix_vm::supervisor::Guest {
-        program: cmd.program().into(),
-        args: cmd.args(),
-        listener,
-        timeout: Duration::from_secs(a.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS)),
-        expect_digest,
+    let timeout = Duration::from_secs(a.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS));
+    let code = if snapshot::wanted(&cmd) {
+        let mut boot = Job::new("", &profile, module_names);
+        boot.wait = true;
+        let plan = snapshot::plan(&snapshot::root(), &cmd, &agent, &modules, &boot)?;
+        cmd.initrd.clone_from(&plan.initrd);
+        let frames = snapshot::feed_frames(&job, &bundle)?;
+        let qmp = tmp.0.join("qmp.sock");
+        snapshot::run_saved(&cmd, &plan.state, timeout, expect_digest, &qmp, &frames)?
+    } else {
+        write_initramfs(&cmd.initrd, &agent, &bundle, &job, &modules)?;
+        supervise(&cmd, timeout, expect_digest, None)?
     };
-    let code = ocix_vm::supervisor::run(guest)?;
     drop(tmp);
     Ok(code)
+}
+
+/// Runs QEMU for `cmd` under the supervisor.
+pub(super) fn supervise(
+    cmd: &QemuCommand,
+    timeout: Duration,
+    expect_digest: Option<String>,
+    feed: Option<Feed>,
+) -> Result<i32, VmError> {
+    for p in [Some(&cmd.channel_socket), feed.as_ref().map(|f| &f.qmp)]
+        .into_iter()
+        .flatten()
+    {
+        let _ = std::fs::remove_file(p);
+    }
+    let listener = std::os::unix::net::UnixListener::bind(&cmd.channel_socket).map_err(
+        VmError::io(format!("bind {}", cmd.channel_socket.display())),
+    )?;
+    let mut args = cmd.args();
+    if let Some(f) = &feed {
+        args.extend(ocix_vm::snapshot::qemu_args(&f.qmp, &f.start));
+    }
+    ocix_vm::supervisor::run(ocix_vm::supervisor::Guest {
+        program: cmd.program().into(),
+        args,
+        listener,
+        timeout,
+        expect_digest,
+        feed,
+    })
+}
+
+/// 32 random bytes from the host, hex.
+fn host_seed() -> anyhow::Result<String> {
+    let mut b = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b))
+        .context("read /dev/urandom")?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// The host's wall clock.
+fn host_clock() -> (i64, u32) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (now.as_secs() as i64, now.subsec_nanos())
 }
 
 /// `--verify-digest` on the host, before anything is packed: the bundle
@@ -229,6 +284,23 @@ fn write_initramfs(
 ) -> anyhow::Result<()> {
     let file = std::fs::File::create(path).with_context(|| format!("create {}", path.display()))?;
     let mut c = Cpio::new(BufWriter::new(file));
+    pack_base(&mut c, agent, job, modules)?;
+    c.tree(bundle, BUNDLE)
+        .with_context(|| format!("pack bundle {}", bundle.display()))?;
+    c.finish()
+        .with_context(|| format!("write {}", path.display()))?;
+    Ok(())
+}
+
+/// What every guest's initramfs holds: the directories the agent mounts
+/// on, the console and null nodes, the agent as `/init`, the job and the
+/// modules.
+pub fn pack_base<W: std::io::Write>(
+    c: &mut Cpio<W>,
+    agent: &Path,
+    job: &Job,
+    modules: &[(String, PathBuf)],
+) -> anyhow::Result<()> {
     for d in ["/dev", "/proc", "/sys", "/tmp", "/run", "/ocix", MODULES] {
         c.dir(d, 0o755)?;
     }
@@ -241,10 +313,6 @@ fn write_initramfs(
         let b = std::fs::read(p).with_context(|| format!("read module {}", p.display()))?;
         c.file(&format!("{MODULES}/{name}"), 0o644, &b)?;
     }
-    c.tree(bundle, BUNDLE)
-        .with_context(|| format!("pack bundle {}", bundle.display()))?;
-    c.finish()
-        .with_context(|| format!("write {}", path.display()))?;
     Ok(())
 }
 

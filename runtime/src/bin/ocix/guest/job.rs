@@ -41,6 +41,18 @@ pub struct Job {
     /// debug level too, and the agent relays those lines as log frames.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub debug: bool,
+    /// A boot job: the agent says ready and waits for the run's job and
+    /// bundle on its channel (a guest that can be saved and restored).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wait: bool,
+    /// Fresh randomness from the host, hex, mixed into the guest's pool:
+    /// restored guests would otherwise all draw the same numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
+    /// The host's clock (seconds, nanoseconds since the epoch): a
+    /// restored guest's clock stands where it was saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<(i64, u32)>,
 }
 
 impl Job {
@@ -56,6 +68,9 @@ impl Job {
             modules,
             verify_digest: None,
             debug: false,
+            wait: false,
+            seed: None,
+            clock: None,
         }
     }
 }
