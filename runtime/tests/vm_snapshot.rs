@@ -1,0 +1,178 @@
+//! Saved guests: the first `run --backend vm` of a guest with a virtio
+//! channel boots it and saves it once its agent waits; later runs restore
+//! it and feed it the bundle. Restored guests must be fresh (their own
+//! randomness, the host's clock), a state QEMU cannot load must cost a
+//! boot and nothing else, and `OCIX_VM_SNAPSHOT=off` must boot with the
+//! bundle in the initramfs as before.
+//!
+//! Needs the aarch64 kernel, guest agent and busybox (see tests/vm.rs).
+//! Each test saves into its own `OCIX_SNAPSHOTS` directory.
+
+mod common;
+
+use common::cache_dir as cache;
+
+use common::{make_rootfs_from, ocix_bin, pieces_ready, prerequisites, text, Bundle};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The arm64 busybox if the aarch64 guest can boot here; else says why
+/// the test is skipped (fails under CI, which provides aarch64).
+fn ready(test: &str) -> Option<PathBuf> {
+    if !prerequisites(test) {
+        return None;
+    }
+    let c = cache();
+    let busybox = c.join("busybox/arm64/busybox");
+    let pieces = [
+        (
+            c.join("kernels/aarch64/kernel"),
+            "ocix images build aarch64".to_string(),
+        ),
+        (
+            c.join("agents/aarch64-unknown-linux-gnu/ocix"),
+            "ci/build-guest-agents.sh aarch64-unknown-linux-gnu".to_string(),
+        ),
+        (busybox.clone(), "ci/setup".to_string()),
+        (
+            PathBuf::from("/usr/bin/qemu-system-aarch64"),
+            "ci/setup".to_string(),
+        ),
+    ];
+    pieces_ready(test, &pieces, true).then_some(busybox)
+}
+
+/// What the container prints: a fresh random UUID from the guest kernel,
+/// the guest's clock, something on stderr; then exits 5.
+const SCRIPT: &str = "cat /proc/sys/kernel/random/uuid; date +%s; echo err >&2; exit 5";
+
+fn bundle(busybox: &Path) -> Bundle {
+    let mut b = Bundle::sh(SCRIPT);
+    make_rootfs_from(&b.rootfs(), busybox);
+    b.config["hostname"] = json!("saved");
+    b.save();
+    b
+}
+
+/// `ocix --debug run --backend vm --arch aarch64 BUNDLE` with saved
+/// guests in `snapshots`.
+fn run(b: &Bundle, snapshots: &Path, env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(ocix_bin());
+    c.arg("--debug")
+        .arg("--root")
+        .arg(b.root())
+        .args(["run", "--backend", "vm", "--arch", "aarch64"])
+        .arg(b.dir())
+        .env("OCIX_SNAPSHOTS", snapshots)
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("spawn ocix")
+}
+
+/// The run's UUID after checking its code, stderr and clock.
+fn checked(out: &Output, what: &str) -> String {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{what}: {stderr}");
+    assert!(stderr.lines().any(|l| l == "err"), "{what}: {stderr}");
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let [uuid, clock] = lines[..] else {
+        panic!("{what}: stdout {stdout:?}");
+    };
+    assert_eq!(uuid.len(), 36, "{what}: {stdout:?}");
+    let guest: i64 = clock.parse().expect("date +%s");
+    let host = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    assert!(
+        (host - guest).abs() < 60,
+        "{what}: guest clock {guest}, host {host}"
+    );
+    uuid.to_string()
+}
+
+/// The saved states under `snapshots`.
+fn states(snapshots: &Path) -> Vec<PathBuf> {
+    let Ok(dir) = std::fs::read_dir(snapshots) else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .map(|e| e.path().join("state"))
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+#[test]
+fn vm_saved_guest_is_restored_fresh() {
+    let Some(busybox) = ready("vm_saved_guest_is_restored_fresh") else {
+        return;
+    };
+    let b = bundle(&busybox);
+    let snapshots = b.tmp.path().join("snapshots");
+
+    let first = run(&b, &snapshots, &[]);
+    let stderr = text(&first.stderr);
+    assert!(stderr.contains("saved the booted guest"), "{stderr}");
+    assert!(!stderr.contains("restored in"), "{stderr}");
+    let u1 = checked(&first, "booted run");
+    let saved = states(&snapshots);
+    assert_eq!(saved.len(), 1, "{saved:?}");
+
+    let mut uuids = vec![u1];
+    for i in 0..2 {
+        let out = run(&b, &snapshots, &[]);
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("restored in"), "restore {i}: {stderr}");
+        assert!(!stderr.contains("saved the booted guest"), "{stderr}");
+        uuids.push(checked(&out, "restored run"));
+    }
+    uuids.sort();
+    uuids.dedup();
+    assert_eq!(uuids.len(), 3, "restored guests repeat their randomness");
+    assert_eq!(states(&snapshots), saved);
+}
+
+#[test]
+fn vm_unloadable_saved_guest_costs_a_boot() {
+    let Some(busybox) = ready("vm_unloadable_saved_guest_costs_a_boot") else {
+        return;
+    };
+    let b = bundle(&busybox);
+    let snapshots = b.tmp.path().join("snapshots");
+    checked(&run(&b, &snapshots, &[]), "first run");
+    let [state] = &states(&snapshots)[..] else {
+        panic!("no saved guest");
+    };
+    std::fs::write(state, b"not a migration stream").expect("spoil");
+
+    let out = run(&b, &snapshots, &[]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("booting and saving the guest again: cannot restore the saved guest"),
+        "{stderr}"
+    );
+    checked(&out, "run after a spoilt state");
+    assert!(std::fs::metadata(state).expect("state").len() > 1 << 20);
+    let out = run(&b, &snapshots, &[]);
+    assert!(text(&out.stderr).contains("restored in"));
+    checked(&out, "restored run");
+}
+
+#[test]
+fn vm_snapshot_off_boots_with_the_bundle_in_the_initramfs() {
+    let Some(busybox) = ready("vm_snapshot_off_boots_with_the_bundle_in_the_initramfs") else {
+        return;
+    };
+    let b = bundle(&busybox);
+    let snapshots = b.tmp.path().join("snapshots");
+    let out = run(&b, &snapshots, &[("OCIX_VM_SNAPSHOT", "off")]);
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("saved the booted guest"), "{stderr}");
+    assert!(!stderr.contains("job and bundle received"), "{stderr}");
+    checked(&out, "booted run");
+    assert!(!snapshots.exists(), "snapshots made while off");
+}
