@@ -57,8 +57,9 @@ mips_linker() {
     echo "$w"
 }
 
-# What an agent is built from: the content of the workspace's sources
-# and manifests, this script and the toolchain. An agent cached with the
+# What an agent is built from: the content of the sources and manifests
+# of the crates in it (tests and benches left out, new files not yet
+# added included), this script and the toolchain. An agent cached with the
 # same key is not rebuilt, whatever the checkout's path (cargo's own
 # freshness check rebuilds the workspace for every new path). Empty
 # outside a git checkout: then cargo decides.
@@ -66,7 +67,8 @@ source_key() {
     local toolchain=$1
     git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1 || return 0
     {
-        (cd "$ROOT" && git ls-files -z -- Cargo.toml Cargo.lock runtime vm arch-matrix |
+        (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard -- \
+            Cargo.toml Cargo.lock {runtime,vm,arch-matrix}/{Cargo.toml,build.rs,src} arch-matrix/data |
             xargs -0 sha256sum)
         sha256sum <"${BASH_SOURCE[0]}"
         rustc "+$toolchain" -V
