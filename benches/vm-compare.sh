@@ -4,6 +4,9 @@
 # busybox initramfs whose /init powers off at once. The difference is
 # what ocix adds: its agent, the runtime core in the guest, the module
 # loads for the channel and the initramfs packing on the host.
+# Guests with a virtio channel are measured twice: booted
+# (OCIX_VM_SNAPSHOT=off) and restored from the guest saved at their
+# first run (the default); the others always boot.
 #
 #   benches/vm-compare.sh [KEY...]   (default: every key with a kernel,
 #                                     an agent and a busybox cached)
@@ -36,6 +39,9 @@ declare -A M=(
     [mips64el]="mips64el mips64el-unknown-linux-gnuabi64 qemu-system-mips64el malta MIPS64R2-generic ttyS0 256 mips64el-linux-gnuabi64-gcc"
 )
 ORDER=(aarch64 armv7 ppc64 ppc64le mips mips64el)
+# As in the profiles: the guests whose agent talks over a virtio port,
+# which ocix saves and restores (the others use a serial port).
+SAVED=(aarch64 armv7 mips)
 # Kernel arguments beyond the common ones (the built malta kernel's
 # fixed count rate, as in the profile).
 declare -A EXTRA=([mips]="malta_hpt_hz=160000000")
@@ -104,7 +110,7 @@ wall_ms() {
 # median of numbers on stdin.
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
-printf '%-9s %10s %10s %10s\n' GUEST "bare (s)" "ocix (s)" "added (s)"
+printf '%-9s %10s %10s %10s %13s\n' GUEST "bare (s)" "ocix (s)" "added (s)" "restored (s)"
 for k in "${keys[@]}"; do
     read -r deb target qemu machine cpu console mem cc <<<"${M[$k]}"
     bare_initrd "$cc" "$WORK/$k.cpio"
@@ -115,19 +121,30 @@ for k in "${keys[@]}"; do
         -machine "$machine" -cpu "$cpu" -m "$mem" -serial null -kernel "$CACHE/kernels/$k/kernel"
         -initrd "$WORK/$k.cpio"
         -append "console=$console quiet loglevel=3 panic=-1 rdinit=/init ${EXTRA[$k]:-}")
-    ocix=("$OCIX" --root "$WORK/state" run --backend vm --arch "$arch" "$WORK/bundle-$k")
+    ocix=(env OCIX_VM_SNAPSHOT=off "$OCIX" --root "$WORK/state" run --backend vm --arch "$arch"
+        "$WORK/bundle-$k")
+    restored=(env OCIX_SNAPSHOTS="$WORK/snapshots" "$OCIX" --root "$WORK/state" run
+        --backend vm --arch "$arch" "$WORK/bundle-$k")
+    saves=no
+    [[ " ${SAVED[*]} " == *" $k "* ]] && saves=yes
     # Interleaved, one of each per round: this machine's speed drifts by
     # tens of percent within minutes, which separate blocks of runs
     # would attribute to one side. "added" is the median of the
     # per-round differences.
-    : >"$WORK/$k.b" && : >"$WORK/$k.o" && : >"$WORK/$k.d"
+    : >"$WORK/$k.b" && : >"$WORK/$k.o" && : >"$WORK/$k.d" && : >"$WORK/$k.r"
+    # The warm-up round's restored run boots and saves the guest.
     for ((r = -WARMUP; r < RUNS; r++)); do
         b=$(wall_ms "${bare[@]}") && o=$(wall_ms "${ocix[@]}") || exit 1
+        x=0
+        [[ $saves == no ]] || x=$(wall_ms "${restored[@]}") || exit 1
         ((r < 0)) && continue
         echo "$b" >>"$WORK/$k.b" && echo "$o" >>"$WORK/$k.o" && echo $((o - b)) >>"$WORK/$k.d"
+        echo "$x" >>"$WORK/$k.r"
     done
-    printf '%-9s %10.2f %10.2f %10.2f\n' "$k" \
+    rest=-
+    [[ $saves == no ]] || rest=$(median <"$WORK/$k.r" | awk '{printf "%.2f", $1 / 1000}')
+    printf '%-9s %10.2f %10.2f %10.2f %13s\n' "$k" \
         "$(median <"$WORK/$k.b" | awk '{print $1 / 1000}')" \
         "$(median <"$WORK/$k.o" | awk '{print $1 / 1000}')" \
-        "$(median <"$WORK/$k.d" | awk '{print $1 / 1000}')"
+        "$(median <"$WORK/$k.d" | awk '{print $1 / 1000}')" "$rest"
 done
