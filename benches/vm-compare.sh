@@ -41,7 +41,7 @@ declare -A M=(
 ORDER=(aarch64 armv7 ppc64 ppc64le mips mips64el)
 # As in the profiles: the guests whose agent talks over a virtio port,
 # which ocix saves and restores (the others use a serial port).
-SAVED=(aarch64 armv7 mips)
+SAVED=(aarch64 armv7 mips mips64el)
 # Kernel arguments beyond the common ones (the built malta kernel's
 # fixed count rate, as in the profile).
 declare -A EXTRA=([mips]="malta_hpt_hz=160000000")

@@ -153,11 +153,20 @@ mod tests {
 
     #[test]
     fn serial_channel_is_the_second_serial() {
-        let s = joined(&cmd("mips64el"));
+        let s = joined(&cmd("ppc64le"));
         let first = s.find("-serial chardev:con").expect("console serial");
         let second = s.find("-serial chardev:ocix").expect("channel serial");
         assert!(first < second, "{s}");
         assert!(!s.contains("virtserialport"));
+    }
+
+    #[test]
+    fn malta_uses_a_virtio_pci_port() {
+        let s = joined(&cmd("mips64el"));
+        assert!(s.contains(
+            "-device virtio-serial-pci -device virtserialport,chardev=ocix,name=org.ocix.0"
+        ));
+        assert!(!s.contains("-serial chardev:ocix"), "{s}");
     }
 
     #[test]
