@@ -19,7 +19,20 @@ pub fn load_bundle(bundle: &Path) -> Result<(Spec, Vec<String>), SpecError> {
 }
 
 /// Parses config.json bytes; `name` is used in error messages.
+///
+/// A valid config is parsed without tracking where the parser is: the
+/// tracking wraps every field, which costs little natively but is code a
+/// guest under TCG translates once per run. Only a config that fails is
+/// parsed again with it, for the JSON path in the error.
 pub fn parse(bytes: &[u8], name: &str) -> Result<Spec, SpecError> {
+    match serde_json::from_slice(bytes) {
+        Ok(spec) => Ok(spec),
+        Err(_) => parse_tracked(bytes, name),
+    }
+}
+
+/// [`parse`] with the JSON path of an error.
+fn parse_tracked(bytes: &[u8], name: &str) -> Result<Spec, SpecError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let spec: Spec = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
