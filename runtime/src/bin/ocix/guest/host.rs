@@ -67,7 +67,7 @@ pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
     ocix_runtime::fault::point("run:vm-verified");
     let tmp = TempDir::new()?;
     let module_names: Vec<String> = modules.iter().map(|(n, _)| n.clone()).collect();
-    let mut job = Job::new(&id, &profile, module_names.clone());
+    let mut job = Job::new(&id, &profile, module_names);
     job.verify_digest.clone_from(&expect_digest);
     job.debug = log::log_enabled!(log::Level::Debug);
     job.seed = Some(host_seed()?);
@@ -85,10 +85,14 @@ pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
         cmd.cpus = c;
     }
     let timeout = Duration::from_secs(a.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS));
-    let code = if snapshot::wanted(&cmd) {
-        let mut boot = Job::new("", &profile, module_names);
-        boot.wait = true;
-        let plan = snapshot::plan(&snapshot::root(), &cmd, &agent, &modules, &boot)?;
+    let plan = if snapshot::wanted(&cmd) {
+        snapshot::plan(&snapshot::root(), &cmd, &agent, &modules)
+            .map_err(|e| log::warn!("booting, without saving the guest: {e:#}"))
+            .ok()
+    } else {
+        None
+    };
+    let code = if let Some(plan) = plan {
         cmd.initrd.clone_from(&plan.initrd);
         let frames = snapshot::feed_frames(&job, &bundle)?;
         let qmp = tmp.0.join("qmp.sock");

@@ -57,21 +57,23 @@ pub fn root() -> PathBuf {
 }
 
 /// The saved guest for `cmd` (its initrd and socket are set by the
-/// caller later) under `root`, creating its boot initramfs if it is
-/// missing.
+/// caller later) under `root`, creating its boot initramfs (agent,
+/// modules and a job that says wait) if it is missing.
 pub fn plan(
     root: &Path,
     cmd: &QemuCommand,
     agent: &Path,
     modules: &[(String, PathBuf)],
-    boot: &Job,
 ) -> anyhow::Result<Plan> {
-    let key = key(cmd, agent, modules, boot)?;
+    let names = modules.iter().map(|(n, _)| n.clone()).collect();
+    let mut boot = Job::new("", &cmd.profile, names);
+    boot.wait = true;
+    let key = key(cmd, agent, modules, &boot)?;
     let dir = root.join(format!("{}-{key}", cmd.profile.key));
     std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
     let initrd = dir.join("initrd");
     if !initrd.is_file() {
-        write_boot_initramfs(&initrd, agent, modules, boot)?;
+        write_boot_initramfs(&initrd, agent, modules, &boot)?;
     }
     Ok(Plan {
         initrd,
