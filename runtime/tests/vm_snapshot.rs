@@ -176,3 +176,21 @@ fn vm_snapshot_off_boots_with_the_bundle_in_the_initramfs() {
     checked(&out, "booted run");
     assert!(!snapshots.exists(), "snapshots made while off");
 }
+
+#[test]
+fn vm_unusable_snapshot_dir_warns_and_boots() {
+    let Some(busybox) = ready("vm_unusable_snapshot_dir_warns_and_boots") else {
+        return;
+    };
+    let b = bundle(&busybox);
+    let not_a_dir = b.tmp.path().join("file");
+    std::fs::write(&not_a_dir, b"").expect("write");
+    let out = run(&b, &not_a_dir, &[]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("booting, without saving the guest"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("saved the booted guest"), "{stderr}");
+    checked(&out, "booted run");
+}
