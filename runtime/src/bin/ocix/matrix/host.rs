@@ -6,8 +6,6 @@ use ocix_arch_matrix::matrix::HostFacts;
 use ocix_arch_matrix::Arch;
 use ocix_runtime::container::backend::{find_emulator, host_arch};
 use ocix_vm::Profile;
-use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
 
 /// Facts about this host for `arches`.
 pub fn facts(arches: &[Arch]) -> anyhow::Result<HostFacts> {
@@ -32,7 +30,7 @@ pub fn facts(arches: &[Arch]) -> anyhow::Result<HostFacts> {
 /// Whether the vm backend has QEMU, a kernel and a guest agent for `arch`.
 fn vm_ready(arch: &Arch, p: &Profile) -> Result<(), String> {
     let mut missing = Vec::new();
-    if which(p.qemu).is_none() {
+    if ocix_runtime::arch::tools::which(p.qemu).is_none() {
         missing.push(format!("{} (install qemu-system)", p.qemu));
     }
     let kernel = kernel_dir(p).join("kernel");
@@ -62,16 +60,4 @@ fn vm_ready(arch: &Arch, p: &Profile) -> Result<(), String> {
             missing.join("; ")
         ))
     }
-}
-
-/// The first executable `name` on PATH or in /usr/bin.
-fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/bin")])
-        .map(|d| d.join(name))
-        .find(|p| {
-            p.metadata()
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
 }
