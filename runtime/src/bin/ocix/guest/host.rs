@@ -135,13 +135,13 @@ pub(super) fn supervise(
     })
 }
 
-/// 32 random bytes from the host, hex.
-fn host_seed() -> anyhow::Result<String> {
-    let mut b = [0u8; 32];
+/// 32 random bytes from the host.
+fn host_seed() -> anyhow::Result<Vec<u8>> {
+    let mut b = vec![0u8; 32];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b))
         .context("read /dev/urandom")?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+    Ok(b)
 }
 
 /// The host's wall clock.

@@ -105,9 +105,10 @@ impl Read for BundleReader<'_, '_> {
 /// where it was saved).
 pub fn refresh(job: &Job) -> anyhow::Result<()> {
     if let Some(seed) = &job.seed {
-        let bytes: [u8; SEED_LEN] = hex(seed)
-            .and_then(|b| b.try_into().ok())
-            .context("job: seed is not 32 bytes of hex")?;
+        let bytes: [u8; SEED_LEN] = seed
+            .as_slice()
+            .try_into()
+            .context("job: seed is not 32 bytes")?;
         let urandom = std::fs::File::open("/dev/urandom").context("open /dev/urandom")?;
         credit(&urandom, bytes).context("seed the kernel's random generator")?;
     }
@@ -159,14 +160,4 @@ fn credit(urandom: &File, seed: [u8; SEED_LEN]) -> nix::Result<()> {
         Ok(_) | Err(nix::errno::Errno::ENODATA) => Ok(()),
         Err(e) => Err(e),
     }
-}
-
-fn hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
-        .collect()
 }

@@ -45,10 +45,10 @@ pub struct Job {
     /// bundle on its channel (a guest that can be saved and restored).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub wait: bool,
-    /// Fresh randomness from the host, hex, mixed into the guest's pool:
+    /// Fresh randomness from the host, mixed into the guest's pool:
     /// restored guests would otherwise all draw the same numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seed: Option<String>,
+    pub seed: Option<Vec<u8>>,
     /// The host's clock (seconds, nanoseconds since the epoch): a
     /// restored guest's clock stands where it was saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
