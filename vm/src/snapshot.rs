@@ -19,12 +19,9 @@ use crate::VmError;
 /// How a supervised guest starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Start {
-    /// A fresh boot; the agent says ready. With `save_to`, the guest's
-    /// state is saved there at that point (written beside, then renamed).
-    Boot {
-        /// Where to save the ready guest.
-        save_to: Option<PathBuf>,
-    },
+    /// A fresh boot; once the agent says ready, the guest's state is
+    /// saved to this file (written beside, then renamed).
+    Boot(PathBuf),
     /// QEMU restores the state from a file (`-incoming`); the agent in it
     /// already waits.
     Restore(PathBuf),
@@ -61,9 +58,7 @@ pub fn qemu_args(qmp: &Path, start: &Start) -> Vec<OsString> {
 /// written to `dest` with a `.tmp-PID` suffix and renamed into place, so
 /// a concurrent restore never reads half a file.
 pub async fn save(qmp: &mut Qmp, dest: &Path) -> Result<(), VmError> {
-    let mut tmp = dest.as_os_str().to_owned();
-    tmp.push(format!(".tmp-{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
+    let tmp = beside(dest);
     let uri = format!("file:{}", tmp.display());
     let result = migrate(qmp, &uri).await;
     // Whatever came of it, the guest must run on: a completed migration
@@ -78,6 +73,14 @@ pub async fn save(qmp: &mut Qmp, dest: &Path) -> Result<(), VmError> {
     result?;
     resumed?;
     renamed
+}
+
+/// A temporary name beside `path`, this process's own: what is written
+/// there is renamed onto `path` once complete.
+pub fn beside(path: &Path) -> PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    PathBuf::from(tmp)
 }
 
 async fn migrate(qmp: &mut Qmp, uri: &str) -> Result<(), VmError> {
@@ -120,7 +123,7 @@ mod tests {
 
     #[test]
     fn arguments_for_boot_and_restore() {
-        let boot = qemu_args(Path::new("/t/q"), &Start::Boot { save_to: None });
+        let boot = qemu_args(Path::new("/t/q"), &Start::Boot("/c/state".into()));
         assert_eq!(boot, ["-qmp", "unix:/t/q,server=on,wait=off"]);
         let restore = qemu_args(Path::new("/t/q"), &Start::Restore("/c/state".into()));
         assert_eq!(

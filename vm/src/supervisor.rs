@@ -267,10 +267,7 @@ where
                 }
                 Kind::Ready => match feed.take() {
                     Some(f) => {
-                        if let Start::Boot {
-                            save_to: Some(dest),
-                        } = &f.start
-                        {
+                        if let Start::Boot(dest) = &f.start {
                             save_ready_guest(&f.qmp, dest).await;
                         }
                         feed_agent(&mut stream, &f.frames).await?;

@@ -25,7 +25,6 @@ use ocix_vm::qemu::QemuCommand;
 use ocix_vm::snapshot::{Feed, Start};
 use ocix_vm::{Channel, VmError};
 use sha2::Digest as _;
-use std::io::Write as _;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -97,8 +96,8 @@ fn key(
         h.update([0]);
     }
     h.update(serde_json::to_vec(boot)?);
-    let qemu =
-        which(cmd.program()).with_context(|| format!("{} not found in PATH", cmd.program()))?;
+    let qemu = ocix_runtime::arch::tools::which(cmd.program())
+        .with_context(|| format!("{} not found in PATH or /usr/bin", cmd.program()))?;
     let mut files = vec![qemu, cmd.kernel.clone(), agent.to_path_buf()];
     files.extend(modules.iter().map(|(_, p)| p.clone()));
     for f in files {
@@ -115,14 +114,6 @@ fn key(
     Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
 }
 
-/// `program` as `PATH` finds it.
-fn which(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
-
 /// The initramfs of a guest that waits for its job: the agent, its
 /// modules and the boot job; no bundle. Written beside and renamed, so a
 /// concurrent run never boots half of it.
@@ -132,17 +123,13 @@ fn write_boot_initramfs(
     modules: &[(String, PathBuf)],
     boot: &Job,
 ) -> anyhow::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp-{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
+    let tmp = ocix_vm::snapshot::beside(path);
     let mut c = Cpio::new(Vec::new());
     super::host::pack_base(&mut c, agent, boot, modules)?;
     let bytes = c.finish().context("pack the boot initramfs")?;
-    let mut f = std::fs::File::create(&tmp).with_context(|| format!("create {}", tmp.display()))?;
-    f.write_all(&bytes)
-        .with_context(|| format!("write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("rename {}", tmp.display()))?;
-    Ok(())
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("write {}", path.display()))
 }
 
 /// Restores the guest saved at `state`, or boots and saves it there when
@@ -160,9 +147,7 @@ pub fn run_saved(
         frames: frames.to_vec(),
         start,
     };
-    let boot = || Start::Boot {
-        save_to: Some(state.to_path_buf()),
-    };
+    let boot = || Start::Boot(state.to_path_buf());
     if !state.is_file() {
         return supervise(cmd, timeout, expect_digest, Some(with(boot())));
     }
