@@ -4,9 +4,8 @@
 # busybox initramfs whose /init powers off at once. The difference is
 # what ocix adds: its agent, the runtime core in the guest, the module
 # loads for the channel and the initramfs packing on the host.
-# Guests with a virtio channel are measured twice: booted
-# (OCIX_VM_SNAPSHOT=off) and restored from the guest saved at their
-# first run (the default); the others always boot.
+# ocix is measured twice: booting (OCIX_VM_SNAPSHOT=off) and restoring
+# the guest saved at its first run (the default).
 #
 #   benches/vm-compare.sh [KEY...]   (default: every key with a kernel,
 #                                     an agent and a busybox cached)
@@ -33,15 +32,13 @@ fi
 declare -A M=(
     [aarch64]="arm64 aarch64-unknown-linux-gnu qemu-system-aarch64 virt cortex-a57 ttyAMA0 512 aarch64-linux-gnu-gcc"
     [armv7]="armhf armv7-unknown-linux-gnueabihf qemu-system-arm virt cortex-a15 ttyAMA0 512 arm-linux-gnueabihf-gcc"
-    [ppc64]="- powerpc64-unknown-linux-gnu qemu-system-ppc64 pseries,x-vof=on POWER8 hvc0 512 powerpc64-linux-gnu-gcc"
-    [ppc64le]="ppc64el powerpc64le-unknown-linux-gnu qemu-system-ppc64 pseries,x-vof=on POWER8 hvc0 512 powerpc64le-linux-gnu-gcc"
+    [ppc64]="- powerpc64-unknown-linux-gnu qemu-system-ppc64 pseries,x-vof=on POWER9 hvc0 512 powerpc64-linux-gnu-gcc"
+    [ppc64le]="ppc64el powerpc64le-unknown-linux-gnu qemu-system-ppc64 pseries,x-vof=on POWER9 hvc0 512 powerpc64le-linux-gnu-gcc"
     [mips]="- mips-unknown-linux-gnu qemu-system-mips malta 24Kf ttyS0 256 mips-linux-gnu-gcc"
     [mips64el]="mips64el mips64el-unknown-linux-gnuabi64 qemu-system-mips64el malta MIPS64R2-generic ttyS0 256 mips64el-linux-gnuabi64-gcc"
+    [mipsel]="mipsel mipsel-unknown-linux-gnu qemu-system-mipsel malta 24Kf ttyS0 256 mipsel-linux-gnu-gcc"
 )
-ORDER=(aarch64 armv7 ppc64 ppc64le mips mips64el)
-# As in the profiles: the guests whose agent talks over a virtio port,
-# which ocix saves and restores (the others use a serial port).
-SAVED=(aarch64 armv7 mips mips64el)
+ORDER=(aarch64 armv7 ppc64 ppc64le mips mips64el mipsel)
 # Kernel arguments beyond the common ones (the built malta kernel's
 # fixed count rate, as in the profile).
 declare -A EXTRA=([mips]="malta_hpt_hz=160000000")
@@ -110,7 +107,7 @@ wall_ms() {
 # median of numbers on stdin.
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
-printf '%-9s %10s %10s %10s %13s\n' GUEST "bare (s)" "ocix (s)" "added (s)" "restored (s)"
+printf '%-9s %9s %11s %9s %13s %9s\n' GUEST "bare (s)" "booted (s)" "added (s)" "restored (s)" "added (s)"
 for k in "${keys[@]}"; do
     read -r deb target qemu machine cpu console mem cc <<<"${M[$k]}"
     bare_initrd "$cc" "$WORK/$k.cpio"
@@ -125,26 +122,19 @@ for k in "${keys[@]}"; do
         "$WORK/bundle-$k")
     restored=(env OCIX_SNAPSHOTS="$WORK/snapshots" "$OCIX" --root "$WORK/state" run
         --backend vm --arch "$arch" "$WORK/bundle-$k")
-    saves=no
-    [[ " ${SAVED[*]} " == *" $k "* ]] && saves=yes
     # Interleaved, one of each per round: this machine's speed drifts by
     # tens of percent within minutes, which separate blocks of runs
     # would attribute to one side. "added" is the median of the
     # per-round differences.
-    : >"$WORK/$k.b" && : >"$WORK/$k.o" && : >"$WORK/$k.d" && : >"$WORK/$k.r"
+    for f in b o d r e; do : >"$WORK/$k.$f"; done
     # The warm-up round's restored run boots and saves the guest.
     for ((r = -WARMUP; r < RUNS; r++)); do
-        b=$(wall_ms "${bare[@]}") && o=$(wall_ms "${ocix[@]}") || exit 1
-        x=0
-        [[ $saves == no ]] || x=$(wall_ms "${restored[@]}") || exit 1
+        b=$(wall_ms "${bare[@]}") && o=$(wall_ms "${ocix[@]}") &&
+            x=$(wall_ms "${restored[@]}") || exit 1
         ((r < 0)) && continue
         echo "$b" >>"$WORK/$k.b" && echo "$o" >>"$WORK/$k.o" && echo $((o - b)) >>"$WORK/$k.d"
-        echo "$x" >>"$WORK/$k.r"
+        echo "$x" >>"$WORK/$k.r" && echo $((x - b)) >>"$WORK/$k.e"
     done
-    rest=-
-    [[ $saves == no ]] || rest=$(median <"$WORK/$k.r" | awk '{printf "%.2f", $1 / 1000}')
-    printf '%-9s %10.2f %10.2f %10.2f %13s\n' "$k" \
-        "$(median <"$WORK/$k.b" | awk '{print $1 / 1000}')" \
-        "$(median <"$WORK/$k.o" | awk '{print $1 / 1000}')" \
-        "$(median <"$WORK/$k.d" | awk '{print $1 / 1000}')" "$rest"
+    s() { median <"$WORK/$k.$1" | awk '{printf "%.2f", $1 / 1000}'; }
+    printf '%-9s %9s %11s %9s %13s %9s\n' "$k" "$(s b)" "$(s o)" "$(s d)" "$(s r)" "$(s e)"
 done

@@ -30,7 +30,7 @@ struct Guest {
     in_ci: bool,
 }
 
-const GUESTS: [Guest; 4] = [
+const GUESTS: [Guest; 5] = [
     Guest {
         arch: "aarch64",
         debian: "arm64",
@@ -73,6 +73,17 @@ const GUESTS: [Guest; 4] = [
         little: true,
         bits: 64,
         scmp: "SCMP_ARCH_MIPSEL64",
+        in_ci: true,
+    },
+    Guest {
+        arch: "mipsel",
+        debian: "mipsel",
+        target: "mipsel-unknown-linux-gnu",
+        key: "mipsel",
+        machine: "mips",
+        little: true,
+        bits: 32,
+        scmp: "SCMP_ARCH_MIPSEL",
         in_ci: true,
     },
 ];
@@ -218,6 +229,11 @@ fn vm_ppc64le() {
 #[test]
 fn vm_mips64el() {
     check_guest(&GUESTS[3]);
+}
+
+#[test]
+fn vm_mipsel() {
+    check_guest(&GUESTS[4]);
 }
 
 /// mkdir refused, touch allowed: what the seccomp profiles below expect.

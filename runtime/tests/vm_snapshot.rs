@@ -5,8 +5,8 @@
 //! boot and nothing else, and `OCIX_VM_SNAPSHOT=off` must boot with the
 //! bundle in the initramfs as before.
 //!
-//! Needs the aarch64 kernel, guest agent and busybox (see tests/vm.rs).
-//! Each test saves into its own `OCIX_SNAPSHOTS` directory.
+//! Needs the aarch64 and ppc64le kernels, guest agents and busybox (see
+//! tests/vm.rs). Each test saves into its own `OCIX_SNAPSHOTS` directory.
 
 mod common;
 
@@ -17,28 +17,53 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// The arm64 busybox if the aarch64 guest can boot here; else says why
-/// the test is skipped (fails under CI, which provides aarch64).
-fn ready(test: &str) -> Option<PathBuf> {
+/// A guest the tests save: `--arch` value, kernel key, Debian arch of its
+/// busybox, agent target, QEMU.
+struct Guest {
+    arch: &'static str,
+    key: &'static str,
+    debian: &'static str,
+    target: &'static str,
+    qemu: &'static str,
+}
+
+const AARCH64: Guest = Guest {
+    arch: "aarch64",
+    key: "aarch64",
+    debian: "arm64",
+    target: "aarch64-unknown-linux-gnu",
+    qemu: "qemu-system-aarch64",
+};
+
+/// pseries: saved only since its guests got a POWER9 (XIVE), the one
+/// interrupt controller whose state survives a restore under TCG.
+const PPC64LE: Guest = Guest {
+    arch: "ppc64le",
+    key: "ppc64le",
+    debian: "ppc64el",
+    target: "powerpc64le-unknown-linux-gnu",
+    qemu: "qemu-system-ppc64",
+};
+
+/// `g`'s busybox if its guest can boot here; else says why the test is
+/// skipped (fails under CI, which provides every piece).
+fn ready(test: &str, g: &Guest) -> Option<PathBuf> {
     if !prerequisites(test) {
         return None;
     }
     let c = cache();
-    let busybox = c.join("busybox/arm64/busybox");
+    let busybox = c.join("busybox").join(g.debian).join("busybox");
     let pieces = [
         (
-            c.join("kernels/aarch64/kernel"),
-            "ocix images build aarch64".to_string(),
+            c.join("kernels").join(g.key).join("kernel"),
+            format!("ocix images fetch {0} or build {0}", g.key),
         ),
         (
-            c.join("agents/aarch64-unknown-linux-gnu/ocix"),
-            "ci/build-guest-agents.sh aarch64-unknown-linux-gnu".to_string(),
+            c.join("agents").join(g.target).join("ocix"),
+            format!("ci/build-guest-agents.sh {}", g.target),
         ),
         (busybox.clone(), "ci/setup".to_string()),
-        (
-            PathBuf::from("/usr/bin/qemu-system-aarch64"),
-            "ci/setup".to_string(),
-        ),
+        (Path::new("/usr/bin").join(g.qemu), "ci/setup".to_string()),
     ];
     pieces_ready(test, &pieces, true).then_some(busybox)
 }
@@ -55,14 +80,26 @@ fn bundle(busybox: &Path) -> Bundle {
     b
 }
 
-/// `ocix --debug run --backend vm --arch aarch64 BUNDLE` with saved
-/// guests in `snapshots`.
-fn run(b: &Bundle, snapshots: &Path, env: &[(&str, &str)]) -> Output {
+/// `ocix --debug run --backend vm --arch ARCH BUNDLE` with saved guests
+/// in `snapshots`.
+fn run(g: &Guest, b: &Bundle, snapshots: &Path, env: &[(&str, &str)]) -> Output {
+    run_with(g, b, snapshots, env, &[])
+}
+
+/// [`run`] with more `run` options.
+fn run_with(
+    g: &Guest,
+    b: &Bundle,
+    snapshots: &Path,
+    env: &[(&str, &str)],
+    opts: &[&str],
+) -> Output {
     let mut c = Command::new(ocix_bin());
     c.arg("--debug")
         .arg("--root")
         .arg(b.root())
-        .args(["run", "--backend", "vm", "--arch", "aarch64"])
+        .args(["run", "--backend", "vm", "--arch", g.arch])
+        .args(opts)
         .arg(b.dir())
         .env("OCIX_SNAPSHOTS", snapshots)
         .stdin(Stdio::null());
@@ -106,15 +143,16 @@ fn states(snapshots: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-#[test]
-fn vm_saved_guest_is_restored_fresh() {
-    let Some(busybox) = ready("vm_saved_guest_is_restored_fresh") else {
+/// Boots and saves `g`, then restores it twice: three different kernel
+/// UUIDs, each run with the host's clock, its code and both streams.
+fn saved_guest_is_restored_fresh(test: &str, g: &Guest) {
+    let Some(busybox) = ready(test, g) else {
         return;
     };
     let b = bundle(&busybox);
     let snapshots = b.tmp.path().join("snapshots");
 
-    let first = run(&b, &snapshots, &[]);
+    let first = run(g, &b, &snapshots, &[]);
     let stderr = text(&first.stderr);
     assert!(stderr.contains("saved the booted guest"), "{stderr}");
     assert!(!stderr.contains("restored in"), "{stderr}");
@@ -124,7 +162,7 @@ fn vm_saved_guest_is_restored_fresh() {
 
     let mut uuids = vec![u1];
     for i in 0..2 {
-        let out = run(&b, &snapshots, &[]);
+        let out = run(g, &b, &snapshots, &[]);
         let stderr = text(&out.stderr);
         assert!(stderr.contains("restored in"), "restore {i}: {stderr}");
         assert!(!stderr.contains("saved the booted guest"), "{stderr}");
@@ -137,19 +175,50 @@ fn vm_saved_guest_is_restored_fresh() {
 }
 
 #[test]
-fn vm_unloadable_saved_guest_costs_a_boot() {
-    let Some(busybox) = ready("vm_unloadable_saved_guest_costs_a_boot") else {
+fn vm_saved_guest_is_restored_fresh() {
+    saved_guest_is_restored_fresh("vm_saved_guest_is_restored_fresh", &AARCH64);
+}
+
+#[test]
+fn vm_saved_pseries_guest_is_restored_fresh() {
+    saved_guest_is_restored_fresh("vm_saved_pseries_guest_is_restored_fresh", &PPC64LE);
+}
+
+/// Two-vCPU pseries guests do not reliably survive a restore: they boot
+/// every time, with the bundle in the initramfs, and nothing is saved.
+#[test]
+fn vm_two_vcpu_pseries_guest_boots_unsaved() {
+    let g = &PPC64LE;
+    let Some(busybox) = ready("vm_two_vcpu_pseries_guest_boots_unsaved", g) else {
         return;
     };
     let b = bundle(&busybox);
     let snapshots = b.tmp.path().join("snapshots");
-    checked(&run(&b, &snapshots, &[]), "first run");
+    let out = run_with(g, &b, &snapshots, &[], &["--cpus", "2"]);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("ppc64le guests of 2 vCPUs are not saved: booting"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("saved the booted guest"), "{stderr}");
+    checked(&out, "two-vCPU run");
+    assert!(!snapshots.exists(), "snapshots made for an unsaved guest");
+}
+
+#[test]
+fn vm_unloadable_saved_guest_costs_a_boot() {
+    let Some(busybox) = ready("vm_unloadable_saved_guest_costs_a_boot", &AARCH64) else {
+        return;
+    };
+    let b = bundle(&busybox);
+    let snapshots = b.tmp.path().join("snapshots");
+    checked(&run(&AARCH64, &b, &snapshots, &[]), "first run");
     let [state] = &states(&snapshots)[..] else {
         panic!("no saved guest");
     };
     std::fs::write(state, b"not a migration stream").expect("spoil");
 
-    let out = run(&b, &snapshots, &[]);
+    let out = run(&AARCH64, &b, &snapshots, &[]);
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("booting and saving the guest again: cannot restore the saved guest"),
@@ -157,19 +226,22 @@ fn vm_unloadable_saved_guest_costs_a_boot() {
     );
     checked(&out, "run after a spoilt state");
     assert!(std::fs::metadata(state).expect("state").len() > 1 << 20);
-    let out = run(&b, &snapshots, &[]);
+    let out = run(&AARCH64, &b, &snapshots, &[]);
     assert!(text(&out.stderr).contains("restored in"));
     checked(&out, "restored run");
 }
 
 #[test]
 fn vm_snapshot_off_boots_with_the_bundle_in_the_initramfs() {
-    let Some(busybox) = ready("vm_snapshot_off_boots_with_the_bundle_in_the_initramfs") else {
+    let Some(busybox) = ready(
+        "vm_snapshot_off_boots_with_the_bundle_in_the_initramfs",
+        &AARCH64,
+    ) else {
         return;
     };
     let b = bundle(&busybox);
     let snapshots = b.tmp.path().join("snapshots");
-    let out = run(&b, &snapshots, &[("OCIX_VM_SNAPSHOT", "off")]);
+    let out = run(&AARCH64, &b, &snapshots, &[("OCIX_VM_SNAPSHOT", "off")]);
     let stderr = text(&out.stderr);
     assert!(!stderr.contains("saved the booted guest"), "{stderr}");
     assert!(!stderr.contains("job and bundle received"), "{stderr}");
@@ -179,13 +251,13 @@ fn vm_snapshot_off_boots_with_the_bundle_in_the_initramfs() {
 
 #[test]
 fn vm_unusable_snapshot_dir_warns_and_boots() {
-    let Some(busybox) = ready("vm_unusable_snapshot_dir_warns_and_boots") else {
+    let Some(busybox) = ready("vm_unusable_snapshot_dir_warns_and_boots", &AARCH64) else {
         return;
     };
     let b = bundle(&busybox);
     let not_a_dir = b.tmp.path().join("file");
     std::fs::write(&not_a_dir, b"").expect("write");
-    let out = run(&b, &not_a_dir, &[]);
+    let out = run(&AARCH64, &b, &not_a_dir, &[]);
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("booting, without saving the guest"),

@@ -25,4 +25,4 @@ pub mod supervisor;
 pub mod unpack;
 
 pub use error::VmError;
-pub use profile::{Channel, Profile};
+pub use profile::Profile;

@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::profile::{Channel, Profile, PORT_NAME};
+use crate::profile::{Profile, PORT_NAME};
 
 /// Accelerator for the guest's CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,10 +106,7 @@ impl QemuCommand {
         .map(OsString::from)
         .collect();
         a.push(socket);
-        let channel: &[&str] = match self.profile.channel {
-            Channel::Serial { .. } => &["-serial", "chardev:ocix"],
-            Channel::Virtio { device } => &["-device", device, "-device", &port],
-        };
+        let channel = ["-device", self.profile.channel, "-device", &port];
         a.extend(channel.iter().map(OsString::from));
         a.push("-kernel".into());
         a.push(self.kernel.clone().into_os_string());
@@ -152,15 +149,6 @@ mod tests {
     }
 
     #[test]
-    fn serial_channel_is_the_second_serial() {
-        let s = joined(&cmd("ppc64le"));
-        let first = s.find("-serial chardev:con").expect("console serial");
-        let second = s.find("-serial chardev:ocix").expect("channel serial");
-        assert!(first < second, "{s}");
-        assert!(!s.contains("virtserialport"));
-    }
-
-    #[test]
     fn malta_uses_a_virtio_pci_port() {
         let s = joined(&cmd("mips64el"));
         assert!(s.contains(
@@ -177,7 +165,7 @@ mod tests {
         c.extra_cmdline = Some("debug".into());
         let s = joined(&c);
         assert!(s.contains(
-            "-machine pseries,x-vof=on -cpu POWER8 -accel tcg,thread=multi -m 1024 -smp 2"
+            "-machine pseries,x-vof=on -cpu POWER9 -accel tcg,thread=multi -m 1024 -smp 2"
         ));
         assert!(s.ends_with("rdinit=/init debug"), "{s}");
         assert_eq!(c.program(), "qemu-system-ppc64");

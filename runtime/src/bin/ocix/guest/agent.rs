@@ -9,7 +9,7 @@
 //! carries a digest, the bundle as unpacked here is digested first, the
 //! result reported, and nothing runs on a mismatch.
 
-use super::job::{Job, Port, BUNDLE, JOB, MODULES};
+use super::job::{Job, BUNDLE, JOB, MODULES};
 use anyhow::Context;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::mount::{mount, MsFlags};
@@ -18,7 +18,7 @@ use nix::unistd::{chdir, chroot, dup2, pipe2, Pid};
 use ocix_vm::protocol::{encode, encode_exit, Kind};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -222,21 +222,13 @@ fn load_module(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn open_port(port: &Port) -> anyhow::Result<File> {
-    let dev = match port {
-        Port::Tty(path) => PathBuf::from(path),
-        Port::Virtio(name) => find_virtio_port(name)?,
-    };
-    let f = OpenOptions::new()
+fn open_port(name: &str) -> anyhow::Result<File> {
+    let dev = find_virtio_port(name)?;
+    OpenOptions::new()
         .read(true)
         .write(true)
-        .custom_flags_noctty()
         .open(&dev)
-        .with_context(|| format!("open channel {}", dev.display()))?;
-    if let Port::Tty(_) = port {
-        raw_tty(&f).with_context(|| format!("raw mode on {}", dev.display()))?;
-    }
-    Ok(f)
+        .with_context(|| format!("open channel {}", dev.display()))
 }
 
 /// `/dev/vportNpM` whose sysfs name is `name`; the port appears shortly
@@ -258,24 +250,6 @@ fn find_virtio_port(name: &str) -> anyhow::Result<PathBuf> {
         }
         // Short: every sleep is boot time the user waits for.
         std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
-fn raw_tty(f: &File) -> nix::Result<()> {
-    use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
-    let mut t = tcgetattr(f.as_fd())?;
-    cfmakeraw(&mut t);
-    tcsetattr(f.as_fd(), SetArg::TCSANOW, &t)
-}
-
-trait NoCtty {
-    fn custom_flags_noctty(&mut self) -> &mut Self;
-}
-
-impl NoCtty for OpenOptions {
-    fn custom_flags_noctty(&mut self) -> &mut Self {
-        use std::os::unix::fs::OpenOptionsExt;
-        self.custom_flags(libc::O_NOCTTY)
     }
 }
 

@@ -1,8 +1,9 @@
 //! `ocix run --backend vm`: boot the target's machine with the guest
-//! agent and relay the container's streams and exit code. Guests with a
-//! virtio channel are saved once booted and restored after (see
-//! [`super::snapshot`]); they get the job and bundle over the channel.
-//! Others get them in their initramfs and boot every time.
+//! agent and relay the container's streams and exit code. Guests are
+//! saved once booted and restored after (see [`super::snapshot`]); they
+//! get the job and bundle over the channel. With `OCIX_VM_SNAPSHOT=off`,
+//! or vCPUs their machine cannot restore, they get them in their
+//! initramfs and boot every time.
 
 use super::job::{Job, BUNDLE, JOB, MODULES};
 use super::snapshot;
@@ -67,7 +68,7 @@ pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
     ocix_runtime::fault::point("run:vm-verified");
     let tmp = TempDir::new()?;
     let module_names: Vec<String> = modules.iter().map(|(n, _)| n.clone()).collect();
-    let mut job = Job::new(&id, &profile, module_names);
+    let mut job = Job::new(&id, module_names);
     job.verify_digest.clone_from(&expect_digest);
     job.debug = log::log_enabled!(log::Level::Debug);
     job.seed = Some(host_seed()?);
@@ -85,12 +86,19 @@ pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
         cmd.cpus = c;
     }
     let timeout = Duration::from_secs(a.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS));
-    let plan = if snapshot::wanted(&cmd) {
+    let plan = if !snapshot::wanted() {
+        None
+    } else if !cmd.profile.can_save(cmd.cpus) {
+        log::debug!(
+            "{} guests of {} vCPUs are not saved: booting",
+            cmd.profile.key,
+            cmd.cpus
+        );
+        None
+    } else {
         snapshot::plan(&snapshot::root(), &cmd, &agent, &modules)
             .map_err(|e| log::warn!("booting, without saving the guest: {e:#}"))
             .ok()
-    } else {
-        None
     };
     let code = if let Some(plan) = plan {
         cmd.initrd.clone_from(&plan.initrd);

@@ -10,23 +10,13 @@ pub const JOB: &str = "/ocix/job.json";
 /// Kernel modules the agent loads, in [`Job::modules`] order.
 pub const MODULES: &str = "/ocix/modules";
 
-/// How the agent reaches the host (see `ocix_vm::Channel`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Port {
-    /// A virtio-serial port with this name.
-    Virtio(String),
-    /// A serial device used raw.
-    Tty(String),
-}
-
 /// What the agent runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {
     /// Container id in the guest.
     pub id: String,
-    /// The channel to the host.
-    pub port: Port,
+    /// The name of the virtio-serial port to the host.
+    pub port: String,
     /// Module file names under [`MODULES`], dependencies first.
     #[serde(default)]
     pub modules: Vec<String>,
@@ -56,15 +46,11 @@ pub struct Job {
 }
 
 impl Job {
-    /// The job for a guest of `profile`.
-    pub fn new(id: &str, profile: &ocix_vm::Profile, modules: Vec<String>) -> Job {
-        let port = match profile.channel {
-            ocix_vm::Channel::Virtio { .. } => Port::Virtio(ocix_vm::profile::PORT_NAME.into()),
-            ocix_vm::Channel::Serial { tty } => Port::Tty(tty.into()),
-        };
+    /// The job for container `id`, loading `modules` first.
+    pub fn new(id: &str, modules: Vec<String>) -> Job {
         Job {
             id: id.to_string(),
-            port,
+            port: ocix_vm::profile::PORT_NAME.into(),
             modules,
             verify_digest: None,
             debug: false,
@@ -81,7 +67,7 @@ mod tests {
 
     #[test]
     fn verify_digest_is_optional_both_ways() {
-        let old = r#"{"id":"c","port":{"tty":"/dev/ttyS1"},"modules":[]}"#;
+        let old = r#"{"id":"c","port":"org.ocix.0","modules":[]}"#;
         let job: Job = serde_json::from_str(old).expect("a job without the field");
         assert_eq!(job.verify_digest, None);
         let text = serde_json::to_string(&job).expect("serialise");

@@ -9,12 +9,10 @@
 //! key, so stale states are never restored; old ones stay until the
 //! cache is cleared.
 //!
-//! Only guests whose channel is a virtio port are saved: the bundle then
-//! travels over the channel at virtio speed. A serial channel would take
-//! seconds per MiB, so those guests keep the bundle in their initramfs
-//! and boot every time. `OCIX_VM_SNAPSHOT=off` turns saving off;
-//! saved guests live in `$OCIX_SNAPSHOTS` (default
-//! `$OCIX_CACHE/snapshots`).
+//! The bundle travels over the agent's virtio port.
+//! `OCIX_VM_SNAPSHOT=off` turns saving off: the guest then boots every
+//! time with the bundle in its initramfs. Saved guests live in
+//! `$OCIX_SNAPSHOTS` (default `$OCIX_CACHE/snapshots`).
 
 use super::host::supervise;
 use super::job::{Job, BUNDLE};
@@ -23,7 +21,7 @@ use ocix_vm::initramfs::Cpio;
 use ocix_vm::protocol::{encode, Kind};
 use ocix_vm::qemu::QemuCommand;
 use ocix_vm::snapshot::{Feed, Start};
-use ocix_vm::{Channel, VmError};
+use ocix_vm::VmError;
 use sha2::Digest as _;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -41,11 +39,10 @@ pub struct Plan {
     pub state: PathBuf,
 }
 
-/// Whether runs of this command can use a saved guest.
-pub fn wanted(cmd: &QemuCommand) -> bool {
-    let off = std::env::var("OCIX_VM_SNAPSHOT")
-        .is_ok_and(|v| matches!(v.as_str(), "0" | "off" | "no" | "false"));
-    !off && matches!(cmd.profile.channel, Channel::Virtio { .. })
+/// Whether runs use saved guests: unless `OCIX_VM_SNAPSHOT` says off.
+pub fn wanted() -> bool {
+    !std::env::var("OCIX_VM_SNAPSHOT")
+        .is_ok_and(|v| matches!(v.as_str(), "0" | "off" | "no" | "false"))
 }
 
 /// Where saved guests live.
@@ -65,7 +62,7 @@ pub fn plan(
     modules: &[(String, PathBuf)],
 ) -> anyhow::Result<Plan> {
     let names = modules.iter().map(|(n, _)| n.clone()).collect();
-    let mut boot = Job::new("", &cmd.profile, names);
+    let mut boot = Job::new("", names);
     boot.wait = true;
     let key = key(cmd, agent, modules, &boot)?;
     let dir = root.join(format!("{}-{key}", cmd.profile.key));
