@@ -6,8 +6,8 @@
 //! very same machine: the key digests the QEMU command line (paths of
 //! the per-run sockets left out) and the identity (path, size, mtime) of
 //! the QEMU binary, kernel, agent and modules. Anything else is a new
-//! key, so stale states are never restored; old ones stay until the
-//! cache is cleared.
+//! key, so stale states are never restored; [`super::prune`] removes
+//! those unused for a week.
 //!
 //! The bundle travels over the agent's virtio port.
 //! `OCIX_VM_SNAPSHOT=off` turns saving off: the guest then boots every
@@ -67,6 +67,7 @@ pub fn plan(
     let key = key(cmd, agent, modules, &boot)?;
     let dir = root.join(format!("{}-{key}", cmd.profile.key));
     std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    super::prune::prune(root, cmd.profile.key, &dir, std::time::SystemTime::now());
     let initrd = dir.join("initrd");
     if !initrd.is_file() {
         write_boot_initramfs(&initrd, agent, modules, &boot)?;
