@@ -10,18 +10,19 @@ mod common;
 
 use common::cache_dir as cache;
 
-use common::{make_rootfs_from, ocix_bin, pieces_ready, prerequisites, text, Bundle};
+use common::{
+    guest_busybox, make_rootfs_from, ocix_bin, pieces_ready, prerequisites, text, Bundle,
+};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// A guest arch: `--arch` value, Debian arch of its busybox, the profile's
-/// agent target and kernel key, what `uname -m` prints, byte order, bits,
-/// its seccomp architecture name, and whether CI provides it.
+/// A guest arch: `--arch` value, Debian arch of its busybox, its profile
+/// key, what `uname -m` prints, byte order, bits, its seccomp
+/// architecture name, and whether CI provides it.
 struct Guest {
     arch: &'static str,
     debian: &'static str,
-    target: &'static str,
     key: &'static str,
     machine: &'static str,
     little: bool,
@@ -34,7 +35,6 @@ const GUESTS: [Guest; 5] = [
     Guest {
         arch: "aarch64",
         debian: "arm64",
-        target: "aarch64-unknown-linux-gnu",
         key: "aarch64",
         machine: "aarch64",
         little: true,
@@ -45,7 +45,6 @@ const GUESTS: [Guest; 5] = [
     Guest {
         arch: "armv7ahf",
         debian: "armhf",
-        target: "armv7-unknown-linux-gnueabihf",
         key: "armv7",
         machine: "armv7l",
         little: true,
@@ -56,7 +55,6 @@ const GUESTS: [Guest; 5] = [
     Guest {
         arch: "ppc64le",
         debian: "ppc64el",
-        target: "powerpc64le-unknown-linux-gnu",
         key: "ppc64le",
         machine: "ppc64le",
         little: true,
@@ -67,7 +65,6 @@ const GUESTS: [Guest; 5] = [
     Guest {
         arch: "mips64el",
         debian: "mips64el",
-        target: "mips64el-unknown-linux-gnuabi64",
         key: "mips64el",
         machine: "mips64",
         little: true,
@@ -78,7 +75,6 @@ const GUESTS: [Guest; 5] = [
     Guest {
         arch: "mipsel",
         debian: "mipsel",
-        target: "mipsel-unknown-linux-gnu",
         key: "mipsel",
         machine: "mips",
         little: true,
@@ -91,42 +87,7 @@ const GUESTS: [Guest; 5] = [
 /// The foreign busybox if every piece of `g` is cached; else says why
 /// the test is skipped (fails under CI for the archs CI provides).
 fn ready(test: &str, g: &Guest) -> Option<PathBuf> {
-    if !prerequisites(test) {
-        return None;
-    }
-    let c = cache();
-    let busybox = c.join("busybox").join(g.debian).join("busybox");
-    let pieces = [
-        (
-            c.join("kernels").join(g.key).join("kernel"),
-            format!("ocix images {} {}", kernel_verb(g.key), g.key),
-        ),
-        (
-            c.join("agents").join(g.target).join("ocix"),
-            format!("ci/build-guest-agents.sh {}", g.target),
-        ),
-        (busybox.clone(), "ci/setup".to_string()),
-        (
-            PathBuf::from("/usr/bin").join(profile(g.key).qemu),
-            "ci/setup".to_string(),
-        ),
-    ];
-    pieces_ready(test, &pieces, g.in_ci).then_some(busybox)
-}
-
-/// The vm crate's profile of `key`: its QEMU and where its kernel comes
-/// from.
-fn profile(key: &str) -> ocix_vm::Profile {
-    ocix_vm::Profile::by_key(key).unwrap_or_else(|| panic!("no profile {key}"))
-}
-
-/// How ci/setup gets `key`'s kernel.
-fn kernel_verb(key: &str) -> &'static str {
-    if profile(key).kernel_built {
-        "build"
-    } else {
-        "fetch"
-    }
+    guest_busybox(test, g.key, g.debian, g.in_ci)
 }
 
 /// A busybox bundle of `g`'s arch running `sh -c script`, hostname

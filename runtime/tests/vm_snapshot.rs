@@ -10,29 +10,23 @@
 
 mod common;
 
-use common::cache_dir as cache;
-
-use common::{make_rootfs_from, ocix_bin, pieces_ready, prerequisites, text, Bundle};
+use common::{guest_busybox, make_rootfs_from, ocix_bin, text, Bundle};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// A guest the tests save: `--arch` value, kernel key, Debian arch of its
-/// busybox, agent target, QEMU.
+/// A guest the tests save: `--arch` value, profile key, Debian arch of
+/// its busybox.
 struct Guest {
     arch: &'static str,
     key: &'static str,
     debian: &'static str,
-    target: &'static str,
-    qemu: &'static str,
 }
 
 const AARCH64: Guest = Guest {
     arch: "aarch64",
     key: "aarch64",
     debian: "arm64",
-    target: "aarch64-unknown-linux-gnu",
-    qemu: "qemu-system-aarch64",
 };
 
 /// pseries: saved only since its guests got a POWER9 (XIVE), the one
@@ -41,31 +35,12 @@ const PPC64LE: Guest = Guest {
     arch: "ppc64le",
     key: "ppc64le",
     debian: "ppc64el",
-    target: "powerpc64le-unknown-linux-gnu",
-    qemu: "qemu-system-ppc64",
 };
 
 /// `g`'s busybox if its guest can boot here; else says why the test is
 /// skipped (fails under CI, which provides every piece).
 fn ready(test: &str, g: &Guest) -> Option<PathBuf> {
-    if !prerequisites(test) {
-        return None;
-    }
-    let c = cache();
-    let busybox = c.join("busybox").join(g.debian).join("busybox");
-    let pieces = [
-        (
-            c.join("kernels").join(g.key).join("kernel"),
-            format!("ocix images fetch {0} or build {0}", g.key),
-        ),
-        (
-            c.join("agents").join(g.target).join("ocix"),
-            format!("ci/build-guest-agents.sh {}", g.target),
-        ),
-        (busybox.clone(), "ci/setup".to_string()),
-        (Path::new("/usr/bin").join(g.qemu), "ci/setup".to_string()),
-    ];
-    pieces_ready(test, &pieces, true).then_some(busybox)
+    guest_busybox(test, g.key, g.debian, true)
 }
 
 /// What the container prints: a fresh random UUID from the guest kernel,

@@ -285,6 +285,33 @@ pub fn cache_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/var/cache/ocix"))
 }
 
+/// The busybox of `debian` if a guest of profile `key` can boot here:
+/// its kernel, its agent, the busybox and its QEMU (target, QEMU and
+/// kernel recipe come from the vm crate's profile). Else says why `test`
+/// is skipped; under CI, when `ci_provides`, a missing piece fails.
+pub fn guest_busybox(test: &str, key: &str, debian: &str, ci_provides: bool) -> Option<PathBuf> {
+    if !prerequisites(test) {
+        return None;
+    }
+    let p = ocix_vm::Profile::by_key(key).unwrap_or_else(|| panic!("no profile {key}"));
+    let verb = if p.kernel_built { "build" } else { "fetch" };
+    let c = cache_dir();
+    let busybox = c.join("busybox").join(debian).join("busybox");
+    let pieces = [
+        (
+            c.join("kernels").join(key).join("kernel"),
+            format!("ocix images {verb} {key}"),
+        ),
+        (
+            c.join("agents").join(p.agent_target).join("ocix"),
+            format!("ci/build-guest-agents.sh {}", p.agent_target),
+        ),
+        (busybox.clone(), "ci/setup".to_string()),
+        (Path::new("/usr/bin").join(p.qemu), "ci/setup".to_string()),
+    ];
+    pieces_ready(test, &pieces, ci_provides).then_some(busybox)
+}
+
 /// The busybox of `debian_arch` that ci/setup caches under
 /// `${OCIX_CACHE:-/var/cache/ocix}/busybox/`, or `None` after saying why
 /// the test is skipped; under CI a missing fixture fails instead.
