@@ -403,6 +403,40 @@ fn contradictory_tunes_are_refused() {
 }
 
 #[test]
+fn mips_cpu_tunes_name_a_mips32r2_core() {
+    use Endian::{Big, Little};
+    use FloatAbi::{Hard, Soft};
+    for (name, cpu, endian, float, canonical) in [
+        ("mips32r2el-74kc", "74kc", Little, Hard, "mips32r2el-74kc"),
+        ("mips32r2-24kc", "24kc", Big, Hard, "mips32r2-24kc"),
+        (
+            "mips32r2el-24kec-nf",
+            "24kec",
+            Little,
+            Soft,
+            "mips32r2el-24kec-nf",
+        ),
+        ("MIPS-74KC", "74kc", Big, Hard, "mips32r2-74kc"),
+    ] {
+        let arch = parse(name);
+        assert_eq!(arch.cpu(), Some(cpu), "{name}");
+        assert_eq!(arch.isa().to_string(), "mips32r2", "{name}");
+        assert_eq!((arch.endian(), arch.float_abi()), (endian, float), "{name}");
+        assert_eq!(arch.to_string(), canonical, "{name}");
+    }
+    // A core implements one release, and a tune names one core.
+    for name in [
+        "mips32-24kc",
+        "mips64el-74kc",
+        "mipsisa32r6el-74kc",
+        "mips32r2el-74kc-24kc",
+        "mips32r2el-4kc",
+    ] {
+        assert!(Arch::parse(name).is_err(), "{name} parsed");
+    }
+}
+
+#[test]
 fn serde_uses_the_canonical_name() {
     let arch = parse("cortexa7thf-neon-vfpv4");
     let json = serde_json::to_string(&arch).expect("serialize");

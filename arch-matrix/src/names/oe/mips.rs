@@ -1,8 +1,10 @@
-//! MIPS tunes: `BASE[el][-nf][-n32][-nan2008]`.
+//! MIPS tunes: `BASE[el][-CPU][-nf][-n32][-nan2008]`.
 //!
 //! `mips` and `mips64` without a release mean the Debian baseline
 //! (MIPS32R2, MIPS64R2). `mips64r1` is MIPS64 release 1. R6 is spelled
 //! `mipsisa32r6`/`mipsisa64r6` as in GNU triplets; `mips32r6` is accepted.
+//! CPU tunes name a MIPS32R2 core as OpenEmbedded's `tune-mips-24k.inc`
+//! and `tune-mips-74k.inc` do: `mips32r2-24kc`, `mips32r2el-74kc`.
 
 use crate::feature::Feature;
 use crate::isa::Isa;
@@ -20,6 +22,9 @@ const BASES: &[(&str, Isa)] = &[
     ("mips64", Isa::Mips64r2),
     ("mips", Isa::Mips32r2),
 ];
+
+/// The MIPS32R2 cores a tune can name.
+const CPUS: &[&str] = &["24kc", "24kec", "74kc"];
 
 /// Parses a MIPS tune, or `None` if `name` is not one.
 pub(super) fn parse(name: &str) -> Option<Arch> {
@@ -49,6 +54,9 @@ pub(super) fn parse(name: &str) -> Option<Arch> {
             "n32" if family == Family::Mips64 => arch.abi = Abi::N32,
             "n64" if family == Family::Mips64 => arch.abi = Abi::N64,
             "nan2008" => arch = arch.with(Feature::Nan2008),
+            cpu if *isa == Isa::Mips32r2 && arch.cpu.is_none() => {
+                arch = arch.with_cpu(CPUS.iter().find(|c| **c == cpu)?);
+            }
             _ => return None,
         }
     }
@@ -58,6 +66,8 @@ pub(super) fn parse(name: &str) -> Option<Arch> {
 /// The canonical name of a MIPS arch (inverse of [`parse`]).
 pub(super) fn format(arch: &Arch) -> String {
     let mut s = match arch.isa {
+        // A core is only named after the release it implements.
+        Isa::Mips32r2 if arch.cpu.is_some() => "mips32r2",
         Isa::Mips32r6 => "mipsisa32r6",
         Isa::Mips64r6 => "mipsisa64r6",
         Isa::Mips32 => "mips32",
@@ -68,6 +78,10 @@ pub(super) fn format(arch: &Arch) -> String {
     .to_owned();
     if arch.endian == Endian::Little {
         s.push_str("el");
+    }
+    if let Some(cpu) = arch.cpu {
+        s.push('-');
+        s.push_str(cpu);
     }
     if arch.float_abi != FloatAbi::Hard {
         s.push_str("-nf");
