@@ -8,6 +8,7 @@ pub(crate) mod uname;
 
 use crate::error::ArchError;
 use crate::model::Arch;
+use std::cmp::Reverse;
 
 /// Parses any known spelling. Order matters only where spellings collide,
 /// and there the meanings agree (`mips64el` is the same for OE and Debian).
@@ -62,16 +63,23 @@ pub(crate) fn unknown(name: &str) -> ArchError {
 fn suggestions(name: &str) -> Vec<String> {
     let name = name.trim().to_ascii_lowercase();
     let limit = (name.chars().count() / 3).max(2);
-    let mut scored: Vec<(usize, &str)> = all_names()
-        .map(|n| (edit_distance(&name, n), n))
-        .filter(|(d, _)| *d <= limit)
+    // Among names as near, those that share a longer start with `name`
+    // first: `armv7` suggests `armv7a` before `armv4`.
+    let mut scored: Vec<(usize, Reverse<usize>, &str)> = all_names()
+        .map(|n| (edit_distance(&name, n), Reverse(common_prefix(&name, n)), n))
+        .filter(|(d, _, _)| *d <= limit)
         .collect();
     scored.sort();
     scored
         .into_iter()
         .take(3)
-        .map(|(_, n)| n.to_owned())
+        .map(|(_, _, n)| n.to_owned())
         .collect()
+}
+
+/// How many leading chars `a` and `b` share.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
 }
 
 /// Levenshtein distance over chars.
@@ -100,5 +108,11 @@ mod tests {
         assert_eq!(edit_distance("armv7hf", "armv7ahf"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn nearer_starts_are_suggested_first() {
+        assert_eq!(suggestions("armv7")[0], "armv7a");
+        assert!(suggestions("mips32r2el-74k").contains(&"mips32r2el-74kc".to_owned()));
     }
 }
