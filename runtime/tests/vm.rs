@@ -197,6 +197,25 @@ fn vm_mipsel() {
     check_guest(&GUESTS[4]);
 }
 
+/// A tune that names a core gets that core: OE's `mips32r2el-74kc` boots
+/// a 74Kf, where `mipsel` boots the default 24Kf.
+#[test]
+fn vm_tune_picks_the_guest_cpu() {
+    let g = &GUESTS[4];
+    let Some(busybox) = ready("vm_tune_picks_the_guest_cpu", g) else {
+        return;
+    };
+    let b = bundle(&busybox, "grep -m1 'cpu model' /proc/cpuinfo; uname -m");
+    let out = run_vm(&b, "mips32r2el-74kc", &[], &[]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let mut lines = stdout.lines();
+    let model = lines.next().unwrap_or_default();
+    // The kernel calls every 74K core "MIPS 74Kc".
+    assert!(model.contains("MIPS 74K"), "cpu model: {stdout}");
+    assert_eq!(lines.next(), Some(g.machine), "{stdout}");
+}
+
 /// mkdir refused, touch allowed: what the seccomp profiles below expect.
 const MKDIR_SCRIPT: &str = "mkdir /tmp/x; echo rc=$?; touch /tmp/y && echo touched; \
                             test -d /tmp/x || echo no-dir";

@@ -63,16 +63,27 @@ pub enum Saves {
     No,
 }
 
-/// How a row of [`TABLE`] picks its CPU: the first rule that matches the
-/// tune wins, else `default_cpu`.
+/// One family and byte order's profile, and how it picks its CPU: the
+/// tune's core if `by_tune` maps it, else the first `by_isa` rule for the
+/// tune's ISA, else the profile's `cpu`.
 struct Row {
     family: Family,
     endian: Endian,
     profile: Profile,
     /// `(ISA, CPU)` rules.
     by_isa: &'static [(Isa, &'static str)],
-    /// `(tune CPU prefix, CPU)` rules (`cortexa7` -> `cortex-a7`).
-    by_tune: &'static [(&'static str, &'static str)],
+    /// How a tune that names a core picks the CPU.
+    by_tune: ByTune,
+}
+
+/// How a row maps the core a tune names (`cortexa7`, `74kc`) to a CPU.
+enum ByTune {
+    /// `(tune CPU prefix, CPU)` rules (`cortexa7` -> `cortex-a7`); the
+    /// machine may not take every core arch-matrix knows.
+    Rules(&'static [(&'static str, &'static str)]),
+    /// The QEMU model arch-matrix gives the core (`74kc` -> `74Kf`),
+    /// which the machine takes as qemu-user does.
+    QemuModel,
 }
 
 /// The common kernel arguments as a literal, for `concat!`.
@@ -126,7 +137,7 @@ fn table() -> [Row; 7] {
                 saves: Saves::Any,
             },
             by_isa: &[],
-            by_tune: &[("cortexa72", "cortex-a72"), ("cortexa53", "cortex-a53")],
+            by_tune: ByTune::Rules(&[("cortexa72", "cortex-a72"), ("cortexa53", "cortex-a53")]),
         },
         Row {
             family: Family::Arm,
@@ -146,7 +157,7 @@ fn table() -> [Row; 7] {
                 saves: Saves::Any,
             },
             by_isa: &[],
-            by_tune: &[("cortexa7", "cortex-a7")],
+            by_tune: ByTune::Rules(&[("cortexa7", "cortex-a7")]),
         },
         Row {
             family: Family::PowerPc64,
@@ -166,7 +177,7 @@ fn table() -> [Row; 7] {
                 saves: Saves::OneVcpu,
             },
             by_isa: &[(Isa::Power10, "POWER10")],
-            by_tune: &[],
+            by_tune: ByTune::Rules(&[]),
         },
         Row {
             family: Family::PowerPc64,
@@ -186,7 +197,7 @@ fn table() -> [Row; 7] {
                 saves: Saves::OneVcpu,
             },
             by_isa: &[(Isa::Power10, "POWER10")],
-            by_tune: &[],
+            by_tune: ByTune::Rules(&[]),
         },
         Row {
             family: Family::Mips,
@@ -197,7 +208,7 @@ fn table() -> [Row; 7] {
                 ..mips_malta("mips", "qemu-system-mips", "mips-unknown-linux-gnu", "mips")
             },
             by_isa: &[],
-            by_tune: &[("mips74k", "74Kf")],
+            by_tune: ByTune::QemuModel,
         },
         Row {
             family: Family::Mips,
@@ -212,7 +223,7 @@ fn table() -> [Row; 7] {
                 )
             },
             by_isa: &[],
-            by_tune: &[("mips74k", "74Kf")],
+            by_tune: ByTune::QemuModel,
         },
         Row {
             family: Family::Mips64,
@@ -227,7 +238,7 @@ fn table() -> [Row; 7] {
                 )
             },
             by_isa: &[(Isa::Mips64, "5KEf")],
-            by_tune: &[],
+            by_tune: ByTune::Rules(&[]),
         },
     ]
 }
@@ -266,8 +277,15 @@ impl Profile {
                 supported: Profile::keys().join(", "),
             })?;
         let mut p = row.profile.clone();
-        let tune = arch.cpu().unwrap_or("");
-        if let Some((_, cpu)) = row.by_tune.iter().find(|(t, _)| tune.starts_with(t)) {
+        let by_tune = match (arch.cpu(), &row.by_tune) {
+            (Some(tune), ByTune::Rules(rules)) => rules
+                .iter()
+                .find(|(t, _)| tune.starts_with(t))
+                .map(|(_, cpu)| *cpu),
+            (Some(_), ByTune::QemuModel) => arch.qemu_cpu(),
+            (None, _) => None,
+        };
+        if let Some(cpu) = by_tune {
             p.cpu = cpu;
         } else if let Some((_, cpu)) = row.by_isa.iter().find(|(i, _)| *i == arch.isa()) {
             p.cpu = cpu;
@@ -325,6 +343,9 @@ mod tests {
             ("ppc64p10le", "ppc64le", "pseries,x-vof=on", "POWER10"),
             ("mips", "mips", "malta", "24Kf"),
             ("mipsel", "mipsel", "malta", "24Kf"),
+            ("mips32r2-74kc", "mips", "malta", "74Kf"),
+            ("mips32r2el-24kc", "mipsel", "malta", "24Kc"),
+            ("mips32r2el-24kec-nf", "mipsel", "malta", "24KEc"),
             ("mips64el", "mips64el", "malta", "MIPS64R2-generic"),
         ];
         for (name, key, machine, cpu) in cases {
