@@ -57,9 +57,13 @@ pub enum Saves {
     /// One vCPU only. Two-vCPU pseries guests answered after only 2 of 5
     /// restores here (one vCPU: 5 of 5); malta's were not tried.
     OneVcpu,
-    /// None. Restored mipsel guests (Debian's 4kc-malta kernel) stall
-    /// for 21 s, one wrap of the 32-bit CP0 count, before their next
-    /// timer interrupt.
+    /// None. Most restored mipsel guests (Debian's 4kc-malta kernel)
+    /// stall about 20 s while the container is created, with QEMU idle:
+    /// a wake-up that does not come. The guest's clock runs true through
+    /// it (so it is not a CP0 count wrap), and neither `nohz=off`,
+    /// `highres=off`, other 32-bit cores, the clock and seed the agent
+    /// sets nor any one namespace changes it. mips and mips64el guests
+    /// restore without it.
     No,
 }
 
