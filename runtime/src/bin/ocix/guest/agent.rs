@@ -68,7 +68,7 @@ fn agent(port: &mut Option<File>) -> anyhow::Result<Ended> {
     for m in &job.modules {
         load_module(&Path::new(MODULES).join(m))?;
     }
-    let p = port.insert(open_port(&job.port)?);
+    let p = port.insert(open_port(ocix_vm::profile::PORT_NAME)?);
     // The boot's milestones, for `ocix --debug run --backend vm`.
     mark(p, started, "agent started");
     mark(p, since_boot(), "channel open");

@@ -15,8 +15,6 @@ pub const MODULES: &str = "/ocix/modules";
 pub struct Job {
     /// Container id in the guest.
     pub id: String,
-    /// The name of the virtio-serial port to the host.
-    pub port: String,
     /// Module file names under [`MODULES`], dependencies first.
     #[serde(default)]
     pub modules: Vec<String>,
@@ -50,7 +48,6 @@ impl Job {
     pub fn new(id: &str, modules: Vec<String>) -> Job {
         Job {
             id: id.to_string(),
-            port: ocix_vm::profile::PORT_NAME.into(),
             modules,
             verify_digest: None,
             debug: false,
@@ -67,7 +64,7 @@ mod tests {
 
     #[test]
     fn verify_digest_is_optional_both_ways() {
-        let old = r#"{"id":"c","port":"org.ocix.0","modules":[]}"#;
+        let old = r#"{"id":"c","modules":[]}"#;
         let job: Job = serde_json::from_str(old).expect("a job without the field");
         assert_eq!(job.verify_digest, None);
         let text = serde_json::to_string(&job).expect("serialise");
