@@ -2,9 +2,10 @@
 //! kernel, agent or QEMU makes a new key, and a state is 20–60 MB.
 //!
 //! A run marks its guest's directory used (its mtime). Directories of the
-//! same profile unused for [`UNUSED_FOR`] are removed, and so are partial
-//! states left by runs killed while saving (`state.tmp-PID` whose PID is
-//! gone). Failures only log: pruning never fails a run.
+//! same profile unused for [`UNUSED_FOR`] are removed, and so are bare
+//! `<key>` directories (saved before guests were named by profile) and
+//! partial states left by runs killed while saving (`state.tmp-PID` whose
+//! PID is gone). Failures only log: pruning never fails a run.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -26,7 +27,9 @@ pub fn prune(root: &Path, profile: &str, dir: &Path, now: SystemTime) {
     let prefix = format!("{profile}-");
     for old in entries(root) {
         let name = old.file_name().unwrap_or_default().to_string_lossy();
-        if old == dir || !name.starts_with(&prefix) || !name[prefix.len()..].chars().all(is_hex) {
+        let key = name.strip_prefix(&prefix).unwrap_or(&name);
+        let ours = key.len() < name.len() || key.len() == UNNAMED_KEY_LEN;
+        if old == dir || !ours || !key.chars().all(is_hex) {
             continue;
         }
         let used = std::fs::metadata(&old).and_then(|m| m.modified());
@@ -44,6 +47,10 @@ pub fn prune(root: &Path, profile: &str, dir: &Path, now: SystemTime) {
         }
     }
 }
+
+/// The length of a bare key: snapshot directories were named by their
+/// 16 hex digits alone before they were named `<profile>-<key>`.
+const UNNAMED_KEY_LEN: usize = 16;
 
 fn is_hex(c: char) -> bool {
     c.is_ascii_hexdigit()
@@ -86,14 +93,19 @@ mod tests {
         let recent = dir("ppc64-22cc");
         let other = dir("aarch64-33dd");
         let foreign = dir("ppc64-not-a-key");
+        let unnamed = dir("0123456789abcdef");
+        let short = dir("0123");
         aged(&current, UNUSED_FOR * 2, now);
         aged(&stale, UNUSED_FOR + Duration::from_secs(60), now);
         aged(&recent, UNUSED_FOR - Duration::from_secs(60), now);
         aged(&other, UNUSED_FOR * 2, now);
         aged(&foreign, UNUSED_FOR * 2, now);
+        aged(&unnamed, UNUSED_FOR * 2, now);
+        aged(&short, UNUSED_FOR * 2, now);
         prune(root.path(), "ppc64", &current, now);
         assert!(!stale.exists(), "unused guest of the profile is removed");
-        for kept in [&current, &recent, &other, &foreign] {
+        assert!(!unnamed.exists(), "unused guest saved unnamed is removed");
+        for kept in [&current, &recent, &other, &foreign, &short] {
             assert!(kept.join("state").is_file(), "{} kept", kept.display());
         }
         let used = std::fs::metadata(&current)
