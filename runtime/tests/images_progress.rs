@@ -126,3 +126,41 @@ fn off_a_terminal_the_output_passes_through() {
     assert!(!stderr.contains("\x1b[2K"), "{stderr}");
     assert!(!dir.path().join("cache/logs").exists());
 }
+
+/// A guest as `images list` names it, or an arch in any spelling, picks
+/// the recipe's key; an unknown name is refused with the nearest names.
+#[test]
+fn a_guest_is_named_as_listed_or_in_any_spelling() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fake_images(dir.path());
+    for (name, key) in [
+        ("armv7", "armv7"),
+        ("armhf", "armv7"),
+        ("mips", "mips"),
+        ("mips32r2el-74kc", "mipsel"),
+    ] {
+        let out = Command::new(common::ocix_bin())
+            .args(["images", "fetch", name])
+            .env("OCIX_IMAGES", dir.path().join("images"))
+            .env("OCIX_CACHE", dir.path().join("cache"))
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {stdout}");
+        assert!(
+            stdout.contains(&format!("fetch: {key}: done")),
+            "{name}: {stdout}"
+        );
+    }
+    let out = Command::new(common::ocix_bin())
+        .args(["images", "fetch", "armv8"])
+        .env("OCIX_IMAGES", dir.path().join("images"))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("unknown architecture \"armv8\"; did you mean armv8l"),
+        "{stderr}"
+    );
+}

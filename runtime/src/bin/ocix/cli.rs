@@ -379,12 +379,14 @@ pub enum ImagesCommand {
     List,
     /// Fetch Debian's ready-made kernel for ARCH into the cache.
     Fetch {
-        /// Guest architecture in any spelling (`aarch64`, `armhf`, `ppc64le`).
+        /// A guest as `images list` names it (`armv7`), or an architecture
+        /// in any spelling (`armhf`, `ppc64le`).
         arch: String,
     },
     /// Build a small kernel for ARCH from Debian's linux-source-6.1.
     Build {
-        /// Guest architecture in any spelling (`ppc64`, `aarch64`).
+        /// A guest as `images list` names it (`mips`), or an architecture in
+        /// any spelling (`ppc64`, `aarch64`).
         arch: String,
     },
 }

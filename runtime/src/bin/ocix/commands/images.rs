@@ -2,8 +2,9 @@
 //! kernels of the vm backend, cached in `$OCIX_CACHE/kernels/<key>/`.
 
 use crate::cli::{ImagesArgs, ImagesCommand};
-use crate::guest::host::{cache_dir, kernel_dir, kernel_recipe, profile_for};
+use crate::guest::host::{cache_dir, kernel_dir, kernel_recipe};
 use anyhow::Context;
+use ocix_arch_matrix::Arch;
 use ocix_vm::Profile;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -70,8 +71,13 @@ fn yes_no(b: bool) -> &'static str {
 /// Runs `images/kernels/<verb> KEY` for ARCH's machine. On a terminal
 /// with a progress display (its output then goes to
 /// `$OCIX_CACHE/logs/images-<verb>-<key>.log`), else passed through.
+/// ARCH is a guest as `images list` names it (`armv7`, `mips`) or an
+/// architecture in any spelling.
 fn recipe(verb: &str, arch: &str) -> anyhow::Result<i32> {
-    let (_, profile) = profile_for(Some(arch))?;
+    let profile = match Profile::by_key(arch) {
+        Some(p) => p,
+        None => Profile::for_arch(&Arch::parse(arch)?)?,
+    };
     let script = images_dir().join("kernels").join(verb);
     let mut cmd = Command::new(&script);
     cmd.arg(profile.key).env("OCIX_CACHE", cache_dir());

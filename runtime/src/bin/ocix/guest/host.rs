@@ -46,7 +46,7 @@ pub fn kernel_recipe(profile: &Profile) -> String {
 }
 
 /// The profile for `--arch` (required: a guest has no default arch).
-pub fn profile_for(arch: Option<&str>) -> anyhow::Result<(Arch, Profile)> {
+fn profile_for(arch: Option<&str>) -> anyhow::Result<(Arch, Profile)> {
     let name = arch.context("the vm backend needs --arch (the guest's architecture)")?;
     let arch = Arch::parse(name).with_context(|| format!("--arch {name}"))?;
     let profile = Profile::for_arch(&arch)?;
