@@ -197,6 +197,31 @@ fn vm_mipsel() {
     check_guest(&GUESTS[4]);
 }
 
+/// A guest that boots with its job in the initramfs (here mips64el, 5 to
+/// 6 s) gets the host's clock as its agent starts, not as ocix started:
+/// the container's clock is the host's, not a boot behind.
+#[test]
+fn vm_booted_guest_has_the_hosts_clock() {
+    let g = &GUESTS[3];
+    let Some(busybox) = ready("vm_booted_guest_has_the_hosts_clock", g) else {
+        return;
+    };
+    let b = bundle(&busybox, "date +%s");
+    let off = Path::new("off");
+    let out = run_vm(&b, g.arch, &[], &[("OCIX_VM_SNAPSHOT", off)]);
+    let host = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let guest: i64 = stdout.trim().parse().expect("date +%s");
+    assert!(
+        host - 3 <= guest && guest <= host,
+        "guest clock {guest}, host {host} after the run"
+    );
+}
+
 /// A tune that names a core gets that core: OE's `mips32r2el-74kc` boots
 /// a 74Kf, where `mipsel` boots the default 24Kf.
 #[test]

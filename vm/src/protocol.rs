@@ -9,8 +9,9 @@
 //! [`Kind::Digest`] frame only to a host that asked to verify the bundle.
 //!
 //! Towards the guest, frames flow only to an agent that said
-//! [`Kind::Ready`]: one [`Kind::Job`], then the bundle as
-//! [`Kind::Bundle`] frames and one empty [`Kind::End`].
+//! [`Kind::Ready`]: one [`Kind::Clock`], then, to an agent whose boot job
+//! said `wait`, one [`Kind::Job`], the bundle as [`Kind::Bundle`] frames
+//! and one empty [`Kind::End`].
 
 /// Largest payload of one frame.
 pub const MAX_PAYLOAD: usize = 64 * 1024;
@@ -38,8 +39,8 @@ pub enum Kind {
     /// What the agent found the bundle it received to be, as text
     /// (`sha256:<hex>`); sent once, before any output, when asked.
     Digest = 6,
-    /// The agent booted and waits for its job (only when its boot job
-    /// said `wait`).
+    /// The agent booted and waits for the host's clock, and for its job
+    /// when its boot job said `wait`.
     Ready = 7,
     /// Host to guest: the run's job, as JSON.
     Job = 8,
@@ -47,6 +48,9 @@ pub enum Kind {
     Bundle = 9,
     /// Host to guest: the bundle is complete.
     End = 10,
+    /// Host to guest: its wall clock as it sent the frame, seconds since
+    /// the epoch (`i64`) and nanoseconds (`u32`), big-endian.
+    Clock = 11,
 }
 
 impl Kind {
@@ -62,6 +66,7 @@ impl Kind {
             8 => Kind::Job,
             9 => Kind::Bundle,
             10 => Kind::End,
+            11 => Kind::Clock,
             _ => return None,
         })
     }
@@ -85,6 +90,19 @@ impl Frame {
             .try_into()
             .map_err(|_| ProtocolError::BadExit(self.payload.len()))?;
         Ok(i32::from_be_bytes(b))
+    }
+
+    /// The time of a [`Kind::Clock`] frame: seconds and nanoseconds
+    /// since the epoch.
+    pub fn clock(&self) -> Result<(i64, u32), ProtocolError> {
+        let bad = || ProtocolError::BadClock(self.payload.clone());
+        let (secs, nanos) = self.payload.split_at_checked(8).ok_or_else(bad)?;
+        let secs = i64::from_be_bytes(secs.try_into().map_err(|_| bad())?);
+        let nanos = u32::from_be_bytes(nanos.try_into().map_err(|_| bad())?);
+        if nanos >= 1_000_000_000 {
+            return Err(bad());
+        }
+        Ok((secs, nanos))
     }
 
     /// The text of a [`Kind::Digest`] frame: printable ASCII, one
@@ -121,6 +139,9 @@ pub enum ProtocolError {
     /// An exit frame whose payload is not 4 bytes.
     #[error("exit frame with a {0}-byte payload")]
     BadExit(usize),
+    /// A clock frame that is not 8 + 4 bytes of a valid time.
+    #[error("malformed clock frame {0:02x?}")]
+    BadClock(Vec<u8>),
 }
 
 /// Appends `payload` as frames of `kind`, split at [`MAX_PAYLOAD`]. An
@@ -142,6 +163,16 @@ pub fn encode(kind: Kind, payload: &[u8], out: &mut Vec<u8>) {
 /// An exit frame for `code`.
 pub fn encode_exit(code: i32, out: &mut Vec<u8>) {
     encode(Kind::Exit, &code.to_be_bytes(), out);
+}
+
+/// Appends a [`Kind::Clock`] frame of `at`; a time before the epoch
+/// (a host clock set that far back) is sent as the epoch.
+pub fn encode_clock(at: std::time::SystemTime, out: &mut Vec<u8>) {
+    let since = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = i64::try_from(since.as_secs()).unwrap_or(i64::MAX);
+    let mut payload = secs.to_be_bytes().to_vec();
+    payload.extend_from_slice(&since.subsec_nanos().to_be_bytes());
+    encode(Kind::Clock, &payload, out);
 }
 
 /// Splits a byte stream into frames.
@@ -252,8 +283,8 @@ mod tests {
     #[test]
     fn rejects_bad_kind_and_length() {
         let mut d = Decoder::new();
-        d.push(&[11, 0, 0, 0, 0]);
-        assert_eq!(d.next_frame(), Err(ProtocolError::UnknownKind(11)));
+        d.push(&[12, 0, 0, 0, 0]);
+        assert_eq!(d.next_frame(), Err(ProtocolError::UnknownKind(12)));
         let mut d = Decoder::new();
         d.push(&[1, 0, 1, 0, 1]);
         assert_eq!(d.next_frame(), Err(ProtocolError::TooLong(65537)));
@@ -262,6 +293,29 @@ mod tests {
             payload: vec![1],
         };
         assert_eq!(f.exit_code(), Err(ProtocolError::BadExit(1)));
+    }
+
+    #[test]
+    fn clock_frames_round_trip_and_bad_ones_are_errors() {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::new(1_795_000_000, 123_456_789);
+        let mut s = Vec::new();
+        encode_clock(at, &mut s);
+        let mut d = Decoder::new();
+        d.push(&s);
+        let f = d.next_frame().expect("valid").expect("a frame");
+        assert_eq!(f.kind, Kind::Clock);
+        assert_eq!(f.clock(), Ok((1_795_000_000, 123_456_789)));
+        for payload in [
+            vec![0; 11],
+            vec![0; 13],
+            [vec![0; 8], vec![0x3b, 0x9a, 0xca, 0x00]].concat(),
+        ] {
+            let f = Frame {
+                kind: Kind::Clock,
+                payload: payload.clone(),
+            };
+            assert_eq!(f.clock(), Err(ProtocolError::BadClock(payload)));
+        }
     }
 
     #[test]

@@ -272,9 +272,10 @@ where
                         }
                         feed_agent(&mut stream, &f.frames).await?;
                     }
-                    None => log::debug!("guest: ready, but nothing to feed it"),
+                    // Its job came in the initramfs: only the clock.
+                    None => feed_agent(&mut stream, &[]).await?,
                 },
-                Kind::Job | Kind::Bundle | Kind::End => {
+                Kind::Job | Kind::Bundle | Kind::End | Kind::Clock => {
                     return Err(VmError::Agent {
                         message: format!("sent a {:?} frame, which only the host sends", f.kind),
                         console: Vec::new(),
@@ -285,18 +286,26 @@ where
     }
 }
 
-/// Sends a waiting agent its job and bundle.
+/// Sends a waiting agent the clock as it is now (a booted guest's
+/// starts at 1970, a restored one's where it was saved), then `frames`:
+/// its job and bundle, or nothing for an agent whose job it has.
 async fn feed_agent(stream: &mut tokio::net::UnixStream, frames: &[u8]) -> Result<(), VmError> {
     let started = std::time::Instant::now();
-    stream
-        .write_all(frames)
-        .await
-        .map_err(VmError::io("guest channel write"))?;
-    log::debug!(
-        "sent the job and bundle ({} bytes) in {:.3} s",
-        frames.len(),
-        started.elapsed().as_secs_f64()
-    );
+    let mut clock = Vec::new();
+    crate::protocol::encode_clock(std::time::SystemTime::now(), &mut clock);
+    for bytes in [&clock[..], frames] {
+        stream
+            .write_all(bytes)
+            .await
+            .map_err(VmError::io("guest channel write"))?;
+    }
+    if !frames.is_empty() {
+        log::debug!(
+            "sent the job and bundle ({} bytes) in {:.3} s",
+            frames.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
 }
 
@@ -501,6 +510,40 @@ mod tests {
             t.join().expect("thread");
             assert!(e.to_string().contains(want), "{e}");
         }
+    }
+
+    /// An agent whose job came in the initramfs says ready and gets the
+    /// host's clock as it is when answered, nothing more.
+    #[test]
+    fn a_ready_agent_is_sent_the_clock() {
+        use std::io::Read as _;
+        let (_tmp, path, l) = bound();
+        let t = std::thread::spawn(move || {
+            let mut s = std::os::unix::net::UnixStream::connect(path).expect("connect");
+            let mut ready = Vec::new();
+            encode(Kind::Ready, b"", &mut ready);
+            s.write_all(&ready).expect("write");
+            let mut got = [0u8; crate::protocol::HEADER_LEN + 12];
+            s.read_exact(&mut got).expect("a clock frame");
+            let after = std::time::SystemTime::now();
+            let mut exit = Vec::new();
+            encode_exit(0, &mut exit);
+            s.write_all(&exit).expect("write");
+            (got, after)
+        });
+        let g = sh("sleep 30", l, Duration::from_secs(20));
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let sent_after = std::time::SystemTime::now();
+        let r = rt().block_on(supervise(g, &mut out, &mut err));
+        let (got, received) = t.join().expect("thread");
+        assert_eq!(r.expect("runs"), 0);
+        let mut d = Decoder::new();
+        d.push(&got);
+        let f = d.next_frame().expect("valid").expect("a frame");
+        assert_eq!(f.kind, Kind::Clock);
+        let (secs, nanos) = f.clock().expect("a time");
+        let at = std::time::UNIX_EPOCH + Duration::new(secs as u64, nanos);
+        assert!(sent_after <= at && at <= received, "{at:?}");
     }
 
     /// Plays `frames` as the guest to a supervisor that expects

@@ -72,9 +72,9 @@ fn agent(port: &mut Option<File>) -> anyhow::Result<Ended> {
     // The boot's milestones, for `ocix --debug run --backend vm`.
     mark(p, started, "agent started");
     mark(p, since_boot(), "channel open");
-    if job.wait {
-        // A guest saved here is restored here, once per run.
-        job = super::inbox::receive(p)?;
+    // A guest that waits is saved here and restored here, once per run.
+    if let Some(received) = super::inbox::receive(p, job.wait)? {
+        job = received;
         if job.debug {
             mark(p, since_boot(), "job and bundle received");
         }

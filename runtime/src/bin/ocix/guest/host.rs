@@ -72,7 +72,6 @@ pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
     job.verify_digest.clone_from(&expect_digest);
     job.debug = log::log_enabled!(log::Level::Debug);
     job.seed = Some(host_seed()?);
-    job.clock = Some(host_clock());
     let mut cmd = QemuCommand::new(
         profile.clone(),
         kernel,
@@ -150,14 +149,6 @@ fn host_seed() -> anyhow::Result<Vec<u8>> {
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b))
         .context("read /dev/urandom")?;
     Ok(b)
-}
-
-/// The host's wall clock.
-fn host_clock() -> (i64, u32) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    (now.as_secs() as i64, now.subsec_nanos())
 }
 
 /// `--verify-digest` on the host, before anything is packed: the bundle

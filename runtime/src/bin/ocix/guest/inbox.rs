@@ -1,6 +1,7 @@
 //! The agent's side of a fed guest (see `ocix_vm::snapshot`): it says
-//! ready, receives the run's job and the bundle over its channel, and
-//! makes a restored guest fresh again (randomness, clock).
+//! ready, sets the clock the host answers with, receives the run's job
+//! and the bundle over its channel when it waits for them, and makes a
+//! restored guest's randomness fresh again.
 
 use super::job::Job;
 use anyhow::Context;
@@ -9,8 +10,10 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::Path;
 
-/// Says ready, then reads the job and unpacks the bundle under `/`.
-pub fn receive(port: &mut File) -> anyhow::Result<Job> {
+/// Says ready and sets the clock to the host's in the first frame back:
+/// a booted guest's starts at 1970, a restored one's where it was saved.
+/// Then, if `wait`, reads the job and unpacks the bundle under `/`.
+pub fn receive(port: &mut File, wait: bool) -> anyhow::Result<Option<Job>> {
     let mut ready = Vec::new();
     encode(Kind::Ready, b"", &mut ready);
     port.write_all(&ready)
@@ -20,6 +23,17 @@ pub fn receive(port: &mut File) -> anyhow::Result<Job> {
         port,
         dec: Decoder::new(),
     };
+    let clock = inbox.next()?;
+    if clock.kind != Kind::Clock {
+        anyhow::bail!(
+            "expected the clock from the host, got a {:?} frame",
+            clock.kind
+        );
+    }
+    set_clock(clock.clock().context("clock from the host")?)?;
+    if !wait {
+        return Ok(None);
+    }
     let first = inbox.next()?;
     if first.kind != Kind::Job {
         anyhow::bail!(
@@ -37,7 +51,19 @@ pub fn receive(port: &mut File) -> anyhow::Result<Job> {
     ocix_vm::unpack::unpack(&mut bundle, Path::new("/")).context("cannot unpack the bundle")?;
     // Whatever follows the archive's trailer, up to the end frame.
     std::io::copy(&mut bundle, &mut std::io::sink()).context("read the bundle")?;
-    Ok(job)
+    Ok(Some(job))
+}
+
+fn set_clock((secs, nanos): (i64, u32)) -> anyhow::Result<()> {
+    let ts = libc::timespec {
+        tv_sec: libc::time_t::try_from(secs).context("the host's clock is out of range")?,
+        tv_nsec: nanos as _,
+    };
+    // SAFETY: clock_settime reads one timespec we own.
+    if unsafe { libc::clock_settime(libc::CLOCK_REALTIME, &ts) } != 0 {
+        return Err(std::io::Error::last_os_error()).context("set the clock");
+    }
+    Ok(())
 }
 
 /// Frames from the host, read from the channel as they come.
@@ -97,12 +123,10 @@ impl Read for BundleReader<'_, '_> {
     }
 }
 
-/// Makes the guest fresh: credits the host's randomness to the kernel's
-/// pool, which reseeds its generator (every restore of a saved guest
-/// would otherwise draw the same numbers, and a guest without an entropy
-/// source never gets a ready generator), and sets the clock to the
-/// host's at launch (a booted guest's starts at 1970, a restored one's
-/// where it was saved).
+/// Credits the host's randomness to the kernel's pool, which reseeds
+/// its generator: every restore of a saved guest would otherwise draw the
+/// same numbers, and a guest without an entropy source never gets a ready
+/// generator.
 pub fn refresh(job: &Job) -> anyhow::Result<()> {
     if let Some(seed) = &job.seed {
         let bytes: [u8; SEED_LEN] = seed
@@ -111,16 +135,6 @@ pub fn refresh(job: &Job) -> anyhow::Result<()> {
             .context("job: seed is not 32 bytes")?;
         let urandom = std::fs::File::open("/dev/urandom").context("open /dev/urandom")?;
         credit(&urandom, bytes).context("seed the kernel's random generator")?;
-    }
-    if let Some((secs, nanos)) = job.clock {
-        let ts = libc::timespec {
-            tv_sec: secs as libc::time_t,
-            tv_nsec: nanos as _,
-        };
-        // SAFETY: clock_settime reads one timespec we own.
-        if unsafe { libc::clock_settime(libc::CLOCK_REALTIME, &ts) } != 0 {
-            return Err(std::io::Error::last_os_error()).context("set the clock");
-        }
     }
     Ok(())
 }

@@ -37,10 +37,6 @@ pub struct Job {
     /// restored guests would otherwise all draw the same numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<Vec<u8>>,
-    /// The host's clock (seconds, nanoseconds since the epoch): a
-    /// restored guest's clock stands where it was saved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clock: Option<(i64, u32)>,
 }
 
 impl Job {
@@ -53,7 +49,6 @@ impl Job {
             debug: false,
             wait: false,
             seed: None,
-            clock: None,
         }
     }
 }
