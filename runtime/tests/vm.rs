@@ -1,7 +1,7 @@
 //! The vm backend end to end: `ocix run --arch A --backend vm` boots a
 //! guest of A under QEMU (TCG) and runs a foreign busybox bundle in it.
 //!
-//! Needs, per arch, the kernel (`images/kernels/fetch`), the guest agent
+//! Needs, per arch, the kernel (`images/kernels/fetch` or `build`), the agent
 //! (`ci/build-guest-agents.sh`) and the busybox (`ci/setup`) in
 //! `${OCIX_CACHE:-/var/cache/ocix}`. A missing piece skips that arch; under
 //! `CI` it fails for the archs ci/setup provides.
