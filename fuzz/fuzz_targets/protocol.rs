@@ -1,5 +1,5 @@
-//! The host side of the guest protocol reads bytes a guest controls: the
-//! decoder must bound and reject, never panic.
+//! Each side of the guest protocol reads bytes the other controls: the
+//! decoder and the payload readers must bound and reject, never panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,6 +12,8 @@ fuzz_target!(|data: &[u8]| {
         d.push(chunk);
         while let Ok(Some(frame)) = d.next_frame() {
             let _ = frame.exit_code();
+            let _ = frame.digest();
+            let _ = frame.clock();
         }
     }
 });
