@@ -78,11 +78,15 @@ impl Arch {
                 (_, Isa::X86_64V4) => "Skylake-Server",
                 _ => "qemu64",
             }),
-            Family::Mips => Some(match (self.isa, self.float_abi) {
-                _ if self.cpu.is_some() => mips_cpu(self.cpu),
-                (Isa::Mips32r6, _) => "mips32r6-generic",
-                (Isa::Mips32r2, FloatAbi::Soft) => "24Kc",
-                (_, FloatAbi::Soft) => "4Kc",
+            // QEMU has no 74Kc (the 74K without an FPU): a `74kc` tune
+            // gets the 74Kf, whose FPU code that does not ask leaves alone.
+            Family::Mips => Some(match (self.cpu, self.isa, self.float_abi) {
+                (Some("24kc"), _, _) => "24Kc",
+                (Some("24kec"), _, _) => "24KEc",
+                (Some("74kc"), _, _) => "74Kf",
+                (_, Isa::Mips32r6, _) => "mips32r6-generic",
+                (_, Isa::Mips32r2, FloatAbi::Soft) => "24Kc",
+                (_, _, FloatAbi::Soft) => "4Kc",
                 _ => "24Kf",
             }),
             Family::Mips64 => Some(match (self.isa, self.float_abi) {
@@ -159,18 +163,6 @@ impl Arch {
 }
 
 const EF_MIPS_ABI2: u32 = 0x20;
-
-/// QEMU's model of a MIPS32R2 core a tune names: QEMU has no 74Kc (the
-/// 74K without an FPU), so a `74kc` tune gets the 74Kf; its FPU is unused
-/// by code that does not ask for it.
-fn mips_cpu(cpu: Option<&str>) -> &'static str {
-    match cpu {
-        Some("24kc") => "24Kc",
-        Some("24kec") => "24KEc",
-        Some("74kc") => "74Kf",
-        _ => "24Kf",
-    }
-}
 
 fn arm_cpu(arch: &Arch) -> Option<&'static str> {
     let by_cpu = match arch.cpu {
