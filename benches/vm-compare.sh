@@ -41,7 +41,8 @@ declare -A M=(
 ORDER=(aarch64 armv7 ppc64 ppc64le mips mips64el mipsel)
 # Kernel arguments beyond the common ones (the built malta kernel's
 # fixed count rate, as in the profile).
-declare -A EXTRA=([mips]="malta_hpt_hz=160000000" [mipsel]="malta_hpt_hz=160000000")
+declare -A EXTRA=([mips]="malta_hpt_hz=160000000" [mipsel]="malta_hpt_hz=160000000"
+    [mips64el]="malta_hpt_hz=160000000")
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

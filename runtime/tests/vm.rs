@@ -428,8 +428,8 @@ fn vm_timeout_stops_qemu() {
 /// Without a kernel in the cache, the error says how to get one; options
 /// a guest cannot honour are refused before anything boots.
 #[test]
-fn vm_missing_kernel_names_the_fetch_command() {
-    if !prerequisites("vm_missing_kernel_names_the_fetch_command") {
+fn vm_missing_kernel_names_the_build_and_fetch_commands() {
+    if !prerequisites("vm_missing_kernel_names_the_build_and_fetch_commands") {
         return;
     }
     let b = Bundle::sh("true");
@@ -440,6 +440,13 @@ fn vm_missing_kernel_names_the_fetch_command() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("kernel for"), "{stderr}");
     assert!(stderr.contains("`ocix images build ppc64`"), "{stderr}");
+    // Debian has a kernel for armv7 (none for big-endian ppc64).
+    assert!(!stderr.contains("images fetch"), "{stderr}");
+    let out = run_vm(&b, "armv7ahf", &[], &[("OCIX_CACHE", &empty)]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("`ocix images build armv7`"), "{stderr}");
+    assert!(stderr.contains("`ocix images fetch armv7`"), "{stderr}");
     let out = run_vm(&b, "aarch64", &["--detach"], &[("OCIX_CACHE", &empty)]);
     let stderr = text(&out.stderr);
     assert!(

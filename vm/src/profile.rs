@@ -40,10 +40,11 @@ pub struct Profile {
     pub agent_target: &'static str,
     /// What `uname -m` prints in the guest.
     pub uname_machine: &'static str,
-    /// Where the cache's kernel comes from: built by
-    /// `images/kernels/build` (small, all built in), else Debian's,
-    /// fetched by `images/kernels/fetch`.
-    pub kernel_built: bool,
+    /// Whether Debian ships a ready kernel for the guest, which
+    /// `images/kernels/fetch` unpacks: a fallback to the small one
+    /// `images/kernels/build` makes, which every guest has. Debian's boot
+    /// slower and load virtio as modules.
+    pub debian_kernel: bool,
     /// Which of its guests survive a save and restore under TCG; the
     /// others boot every time.
     pub saves: Saves,
@@ -93,7 +94,7 @@ macro_rules! common_cmdline {
 /// (with `-no-reboot`), the agent is the initramfs' `/init`.
 const COMMON_CMDLINE: &str = common_cmdline!();
 
-/// The malta kernels of mips and mipsel are built by images/kernels/build with
+/// The malta kernels are built by images/kernels/build with
 /// images/kernels/patches/mips/malta-hpt-hz.patch, which takes the CP0
 /// count rate from `malta_hpt_hz=` instead of calibrating it against the
 /// RTC (up to 2 s of busy-waiting). QEMU's malta clocks the CPU at
@@ -129,7 +130,7 @@ fn table() -> [Row; 7] {
                 memory_mib: 512,
                 agent_target: "aarch64-unknown-linux-gnu",
                 uname_machine: "aarch64",
-                kernel_built: true,
+                debian_kernel: true,
                 saves: Saves::Any,
             },
             by_isa: &[],
@@ -149,7 +150,7 @@ fn table() -> [Row; 7] {
                 memory_mib: 512,
                 agent_target: "armv7-unknown-linux-gnueabihf",
                 uname_machine: "armv7l",
-                kernel_built: false,
+                debian_kernel: true,
                 saves: Saves::Any,
             },
             by_isa: &[],
@@ -169,7 +170,7 @@ fn table() -> [Row; 7] {
                 memory_mib: 512,
                 agent_target: "powerpc64-unknown-linux-gnu",
                 uname_machine: "ppc64",
-                kernel_built: true,
+                debian_kernel: false,
                 saves: Saves::OneVcpu,
             },
             by_isa: &[(Isa::Power10, "POWER10")],
@@ -189,7 +190,7 @@ fn table() -> [Row; 7] {
                 memory_mib: 512,
                 agent_target: "powerpc64le-unknown-linux-gnu",
                 uname_machine: "ppc64le",
-                kernel_built: false,
+                debian_kernel: true,
                 saves: Saves::OneVcpu,
             },
             by_isa: &[(Isa::Power10, "POWER10")],
@@ -198,30 +199,22 @@ fn table() -> [Row; 7] {
         Row {
             family: Family::Mips,
             endian: Endian::Big,
-            profile: Profile {
-                cmdline: MALTA_BUILT_CMDLINE,
-                kernel_built: true,
-                ..mips_malta("mips", "qemu-system-mips", "mips-unknown-linux-gnu", "mips")
-            },
+            profile: mips_malta("mips", "qemu-system-mips", "mips-unknown-linux-gnu", "mips"),
             by_isa: &[],
             by_tune: ByTune::QemuModel,
         },
         Row {
             family: Family::Mips,
             endian: Endian::Little,
-            // Built like mips: Debian's 4kc-malta kernel boots in 6 s,
-            // and most of its guests, once restored, stall about 20 s
-            // while the container is created (images/kernels/README.md).
-            profile: Profile {
-                cmdline: MALTA_BUILT_CMDLINE,
-                kernel_built: true,
-                ..mips_malta(
-                    "mipsel",
-                    "qemu-system-mipsel",
-                    "mipsel-unknown-linux-gnu",
-                    "mips",
-                )
-            },
+            // Not Debian's 4kc-malta kernel: it boots in 6 s, and most of
+            // its guests, once restored, stall about 20 s while the
+            // container is created (images/kernels/README.md).
+            profile: mips_malta(
+                "mipsel",
+                "qemu-system-mipsel",
+                "mipsel-unknown-linux-gnu",
+                "mips",
+            ),
             by_isa: &[],
             by_tune: ByTune::QemuModel,
         },
@@ -230,6 +223,7 @@ fn table() -> [Row; 7] {
             endian: Endian::Little,
             profile: Profile {
                 cpu: "MIPS64R2-generic",
+                debian_kernel: true,
                 ..mips_malta(
                     "mips64el",
                     "qemu-system-mips64el",
@@ -256,11 +250,11 @@ fn mips_malta(
         cpu: "24Kf",
         console: "ttyS0",
         channel: VIRTIO_PCI,
-        cmdline: COMMON_CMDLINE,
+        cmdline: MALTA_BUILT_CMDLINE,
         memory_mib: 256,
         agent_target,
         uname_machine,
-        kernel_built: false,
+        debian_kernel: false,
         saves: Saves::OneVcpu,
     }
 }
@@ -393,6 +387,27 @@ mod tests {
         ];
         assert_eq!(saved(1), one);
         assert_eq!(saved(2), ["aarch64", "armv7"]);
+    }
+
+    /// Every guest has a build recipe, and Debian's kernel is offered
+    /// exactly where images/kernels/fetch has one.
+    #[test]
+    fn kernel_recipes_match_the_scripts() {
+        let keys = |script: &'static str| -> Vec<&'static str> {
+            script
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix('[')?.split_once("]=\""))
+                .map(|(key, _)| key)
+                .collect()
+        };
+        let built = keys(include_str!("../../images/kernels/build"));
+        let fetched = keys(include_str!("../../images/kernels/fetch"));
+        assert_eq!(built.len(), Profile::keys().len(), "{built:?}");
+        for key in Profile::keys() {
+            let p = Profile::by_key(key).expect("listed key");
+            assert!(built.contains(&key), "no build recipe for {key}");
+            assert_eq!(fetched.contains(&key), p.debian_kernel, "{key}");
+        }
     }
 
     #[test]

@@ -294,13 +294,12 @@ pub fn guest_busybox(test: &str, key: &str, debian: &str, ci_provides: bool) -> 
         return None;
     }
     let p = ocix_vm::Profile::by_key(key).unwrap_or_else(|| panic!("no profile {key}"));
-    let verb = if p.kernel_built { "build" } else { "fetch" };
     let c = cache_dir();
     let busybox = c.join("busybox").join(debian).join("busybox");
     let pieces = [
         (
             c.join("kernels").join(key).join("kernel"),
-            format!("ocix images {verb} {key}"),
+            format!("ocix images build {key}"),
         ),
         (
             c.join("agents").join(p.agent_target).join("ocix"),

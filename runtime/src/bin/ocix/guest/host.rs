@@ -35,14 +35,16 @@ pub fn kernel_dir(profile: &Profile) -> PathBuf {
     cache_dir().join("kernels").join(profile.key)
 }
 
-/// How to get `profile`'s kernel (see [`Profile::kernel_built`]).
+/// How to get `profile`'s kernel: build the small one, or fetch Debian's
+/// where there is one (see [`Profile::debian_kernel`]).
 pub fn kernel_recipe(profile: &Profile) -> String {
-    let verb = if profile.kernel_built {
-        "build"
+    let key = profile.key;
+    let build = format!("run `ocix images build {key}` (about 5 minutes)");
+    if profile.debian_kernel {
+        format!("{build}, or `ocix images fetch {key}` for Debian's kernel (slower to boot)")
     } else {
-        "fetch"
-    };
-    format!("run `ocix images {verb} {}`", profile.key)
+        build
+    }
 }
 
 /// The profile for `--arch` (required: a guest has no default arch).
