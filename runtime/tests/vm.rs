@@ -197,6 +197,38 @@ fn vm_mipsel() {
     check_guest(&GUESTS[4]);
 }
 
+/// Debian's ready kernel, the fallback `ocix images fetch` unpacks
+/// (ci/setup puts aarch64's in `$OCIX_CACHE/debian/`): its virtio drivers
+/// are modules, which the agent loads before it opens its channel.
+#[test]
+fn vm_debian_kernel_loads_its_modules() {
+    let test = "vm_debian_kernel_loads_its_modules";
+    let g = &GUESTS[0];
+    let Some(busybox) = ready(test, g) else {
+        return;
+    };
+    let kernel = cache().join("debian/kernels/aarch64/kernel");
+    let how = "ci/setup, or OCIX_CACHE=$OCIX_CACHE/debian images/kernels/fetch aarch64";
+    if !pieces_ready(test, &[(kernel.clone(), how.to_string())], true) {
+        return;
+    }
+    let b = bundle(
+        &busybox,
+        "uname -r; cut -d' ' -f1 /proc/modules | sort; exit 3",
+    );
+    let k = kernel.to_str().expect("UTF-8 cache path");
+    let off = [("OCIX_VM_SNAPSHOT", Path::new("off"))];
+    let out = run_vm(&b, g.arch, &["--kernel", k], &off);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].ends_with("-arm64"),
+        "not Debian's kernel: {stdout}"
+    );
+    assert_eq!(lines[1..], ["virtio_console", "virtio_mmio"], "{stdout}");
+}
+
 /// A guest that boots with its job in the initramfs (here mips64el, 5 to
 /// 6 s) gets the host's clock as its agent starts, not as ocix started:
 /// the container's clock is the host's, not a boot behind.
