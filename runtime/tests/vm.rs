@@ -501,6 +501,14 @@ fn vm_missing_kernel_names_the_build_and_fetch_commands() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("`ocix images build armv7`"), "{stderr}");
     assert!(stderr.contains("`ocix images fetch armv7`"), "{stderr}");
+    // malta boots no kernel with two vCPUs: refused, not left to hang.
+    let out = run_vm(&b, "mipsel", &["--cpus", "2"], &[("OCIX_CACHE", &empty)]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--cpus 2: mipsel guests (QEMU's malta) boot with 1 vCPU only"),
+        "{stderr}"
+    );
     let out = run_vm(&b, "aarch64", &["--detach"], &[("OCIX_CACHE", &empty)]);
     let stderr = text(&out.stderr);
     assert!(

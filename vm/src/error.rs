@@ -14,6 +14,18 @@ pub enum VmError {
         /// The architectures that have profiles.
         supported: String,
     },
+    /// A vCPU count the guest's machine cannot boot.
+    #[error("--cpus {asked}: {key} guests (QEMU's {machine}) boot with {}", vcpus(*.max))]
+    Cpus {
+        /// The profile's key.
+        key: &'static str,
+        /// The QEMU machine.
+        machine: &'static str,
+        /// The most it boots.
+        max: u32,
+        /// What was asked for.
+        asked: u32,
+    },
     /// A file the guest needs is missing.
     #[error("{what} not found at {}; {hint}", path.display())]
     Missing {
@@ -106,6 +118,15 @@ impl VmError {
     pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> VmError {
         let context = context.into();
         move |source| VmError::Io { context, source }
+    }
+}
+
+/// The vCPU counts a machine boots with, `max` at most.
+fn vcpus(max: u32) -> String {
+    match max {
+        1 => "1 vCPU only".into(),
+        u32::MAX => "at least 1 vCPU".into(),
+        n => format!("1 to {n} vCPUs"),
     }
 }
 

@@ -59,6 +59,9 @@ fn profile_for(arch: Option<&str>) -> anyhow::Result<(Arch, Profile)> {
 pub fn run_vm(_store: &Store, a: &RunArgs) -> anyhow::Result<i32> {
     unsupported(a)?;
     let (arch, profile) = profile_for(a.opts.arch.as_deref())?;
+    if let Some(c) = a.cpus {
+        profile.check_cpus(c)?;
+    }
     let (kernel, modules) = kernel_for(&arch, &profile, a.kernel.as_deref())?;
     let agent = agent_for(&profile)?;
     let (id, bundle) = bundle_of(a)?;
